@@ -1,0 +1,15 @@
+//! efa-core: the intermediate model of a compiled form and everything that runs on it.
+//!
+//! It owns the [`model`] (the serialisation contract of the `.form.json` artifact), the
+//! expression evaluator, submission validation (SPEC section 3), the JSON Schema export
+//! and loading/saving artifacts with their hash.
+//!
+//! It must not know about source text, files, clocks, terminals, HTML or browsers: the
+//! date of `today()` is passed in by the caller, and everything here also builds for
+//! `wasm32-unknown-unknown`.
+
+#![deny(missing_docs)]
+
+pub mod expr;
+pub mod model;
+pub mod value;

@@ -1,0 +1,459 @@
+//! The intermediate model: what a compiled form *is*.
+//!
+//! This is the serialisation contract of the `.form.json` artifact (`efa-form/1`). Every
+//! type here is plain data: names are resolved, expressions are typed and checked by the
+//! compiler, and nothing refers back to source text. The runtime in [`crate::Form`]
+//! re-checks the structural invariants on load, because an artifact may come from another
+//! state and be hand-edited.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::expr::{Expr, Lit};
+
+/// A text in one or more languages, keyed by language code (`de`, `en`, ...).
+///
+/// The form's first language is the default; [`Text::get`] falls back to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text(pub BTreeMap<String, String>);
+
+impl Text {
+    /// A text in one language.
+    pub fn new(lang: &str, text: impl Into<String>) -> Self {
+        let mut map = BTreeMap::new();
+        map.insert(lang.to_owned(), text.into());
+        Text(map)
+    }
+
+    /// The text in `lang`, else in `default`, else any text there is, else `""`.
+    pub fn get<'a>(&'a self, lang: &str, default: &str) -> &'a str {
+        self.0
+            .get(lang)
+            .or_else(|| self.0.get(default))
+            .or_else(|| self.0.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// A compiled form: the `model` of an artifact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormModel {
+    /// Identifier of the form (`personenstandsurkunde`).
+    pub id: String,
+    /// Semantic version of the form (`1.2.0`).
+    pub version: String,
+    /// Title shown to citizens.
+    pub title: Text,
+    /// Optional description for catalogs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Text>,
+    /// LeiKa Leistungsschluessel (14 digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leika: Option<String>,
+    /// The FIM Stammdatenschema this form implements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fim: Option<FimRef>,
+    /// Owning state (German Land code such as `TH`).
+    pub publisher: String,
+    /// Languages; the first is the default.
+    pub languages: Vec<String>,
+    /// Extension points another state may set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Param>,
+    /// Option lists for `choice` and `multichoice` fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lists: Vec<List>,
+    /// Pages in order. Pages are layout only: their fields sit at the level of the form.
+    pub pages: Vec<Page>,
+    /// Fees computed from the answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fees: Vec<Fee>,
+    /// For an adaptation: the artifact it adapts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseRef>,
+}
+
+impl FormModel {
+    /// The default language (the first one listed), `de` if none is.
+    pub fn default_lang(&self) -> &str {
+        self.languages.first().map(String::as_str).unwrap_or("de")
+    }
+
+    /// The list with this id.
+    pub fn list(&self, id: &str) -> Option<&List> {
+        self.lists.iter().find(|l| l.id == id)
+    }
+
+    /// The parameter with this name.
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// A FIM reference: an id (`S00000092`, `G60000000088`, `F60000227`) and optionally its version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FimRef {
+    /// FIM id.
+    pub id: String,
+    /// FIM version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// The artifact an adaptation was compiled against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseRef {
+    /// Id of the base form.
+    pub id: String,
+    /// Version of the base form.
+    pub version: String,
+    /// Publisher of the base form.
+    pub publisher: String,
+    /// Hash of the base artifact (`sha256:...`).
+    pub hash: String,
+}
+
+/// A parameter: a named constant that an adapting state may set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    /// Name, shared namespace with field ids.
+    pub name: String,
+    /// Type of the value.
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// The value.
+    pub value: Lit,
+}
+
+/// An option list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct List {
+    /// List id (own namespace).
+    pub id: String,
+    /// The XRepository code list it comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codelist: Option<Codelist>,
+    /// Options in display order. Empty for a code list whose values are not at hand:
+    /// then any non-empty code is accepted.
+    pub options: Vec<ListOption>,
+}
+
+impl List {
+    /// Whether `key` is acceptable for a choice from this list.
+    pub fn accepts(&self, key: &str) -> bool {
+        if self.options.is_empty() {
+            !key.is_empty()
+        } else {
+            self.options.iter().any(|o| o.key == key)
+        }
+    }
+}
+
+/// An XRepository code list reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Codelist {
+    /// The code list URN.
+    pub urn: String,
+    /// The code list version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// One option of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListOption {
+    /// The key submitted as data.
+    pub key: String,
+    /// The text shown.
+    pub text: Text,
+}
+
+/// A page: layout only, its fields sit at the level of the form in the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// Page id (own namespace; used in URLs).
+    pub id: String,
+    /// Page title.
+    pub title: Text,
+    /// The page and all of its fields are shown only while this holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible: Option<Expr>,
+    /// Content in order.
+    pub items: Vec<Item>,
+}
+
+/// Content of a page or group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Item {
+    /// A data field.
+    Field(Field),
+    /// A group (nested object) or repeated group (array of objects).
+    Group(Group),
+    /// A static paragraph.
+    Info(Info),
+    /// A cross-field check.
+    Check(Check),
+}
+
+/// A group nests its fields under its id in the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// Key in the data.
+    pub id: String,
+    /// Legend.
+    pub title: Text,
+    /// Help text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Text>,
+    /// For a repeated group: how many items are allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeat>,
+    /// Shown only while this holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible: Option<Expr>,
+    /// FIM Datenfeldgruppe id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fim: Option<FimRef>,
+    /// Content in order.
+    pub items: Vec<Item>,
+}
+
+/// Bounds of a repeated group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    /// Least number of items.
+    pub min: u32,
+    /// Most number of items; `None` is unbounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+}
+
+/// A static paragraph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Info {
+    /// The paragraph (plain text).
+    pub text: Text,
+    /// Shown only while this holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible: Option<Expr>,
+}
+
+/// A cross-field check: fails when its condition does not hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// The condition that must hold.
+    pub condition: Expr,
+    /// The message shown when it does not.
+    pub message: Text,
+}
+
+/// A fee computed from the answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fee {
+    /// Fee id.
+    pub id: String,
+    /// Label shown with the amount.
+    pub label: Text,
+    /// The amount (money).
+    pub amount: Expr,
+}
+
+/// The type of a field or parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// One-line text.
+    Text,
+    /// Multi-line text.
+    Textarea,
+    /// Whole number.
+    Integer,
+    /// Decimal number.
+    Decimal,
+    /// Amount of money, at most two decimal places.
+    Money,
+    /// Calendar date.
+    Date,
+    /// Yes or no.
+    Boolean,
+    /// One key of a list.
+    Choice {
+        /// The list id.
+        list: String,
+    },
+    /// Several keys of a list, no repeats.
+    Multichoice {
+        /// The list id.
+        list: String,
+    },
+    /// E-mail address.
+    Email,
+    /// Telephone number.
+    Phone,
+    /// International bank account number.
+    Iban,
+    /// German postcode.
+    Postcode,
+    /// An uploaded file's metadata.
+    File,
+}
+
+impl FieldType {
+    /// The name as written in a form (`choice(urkundenart)`).
+    pub fn name(&self) -> String {
+        match self {
+            FieldType::Choice { list } => format!("choice({list})"),
+            FieldType::Multichoice { list } => format!("multichoice({list})"),
+            other => other.keyword().to_owned(),
+        }
+    }
+
+    /// The keyword of the type, without its list.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Textarea => "textarea",
+            FieldType::Integer => "integer",
+            FieldType::Decimal => "decimal",
+            FieldType::Money => "money",
+            FieldType::Date => "date",
+            FieldType::Boolean => "boolean",
+            FieldType::Choice { .. } => "choice",
+            FieldType::Multichoice { .. } => "multichoice",
+            FieldType::Email => "email",
+            FieldType::Phone => "phone",
+            FieldType::Iban => "iban",
+            FieldType::Postcode => "postcode",
+            FieldType::File => "file",
+        }
+    }
+
+    /// Whether the JSON value is a string.
+    pub fn is_string(&self) -> bool {
+        matches!(
+            self,
+            FieldType::Text
+                | FieldType::Textarea
+                | FieldType::Date
+                | FieldType::Choice { .. }
+                | FieldType::Email
+                | FieldType::Phone
+                | FieldType::Iban
+                | FieldType::Postcode
+        )
+    }
+
+    /// Whether the value is a number.
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self,
+            FieldType::Integer | FieldType::Decimal | FieldType::Money
+        )
+    }
+
+    /// Whether the value is free text (lengths and patterns apply).
+    pub fn is_textual(&self) -> bool {
+        matches!(
+            self,
+            FieldType::Text
+                | FieldType::Textarea
+                | FieldType::Email
+                | FieldType::Phone
+                | FieldType::Iban
+                | FieldType::Postcode
+        )
+    }
+}
+
+/// Whether a field must be filled in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Required {
+    /// Always, while visible.
+    Always,
+    /// While visible and the condition holds.
+    When(Expr),
+}
+
+/// A `pattern` with its optional message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pattern {
+    /// The regular expression (Rust `regex` syntax); it must match the whole value.
+    pub regex: String,
+    /// The message shown when it does not match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Text>,
+}
+
+/// A data field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// Key in the data.
+    pub id: String,
+    /// Type of the value.
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Label.
+    pub label: Text,
+    /// Help text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Text>,
+    /// Whether it must be filled in (while visible).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<Required>,
+    /// Shown only while this holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible: Option<Expr>,
+    /// Lower bound (numbers, money, dates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Expr>,
+    /// Upper bound (numbers, money, dates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Expr>,
+    /// Least number of characters (or of choices for `multichoice`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minlength: Option<u64>,
+    /// Most number of characters (or of choices for `multichoice`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxlength: Option<u64>,
+    /// A regular expression the whole value must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<Pattern>,
+    /// Value used while none is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Expr>,
+    /// Computed, read-only value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Expr>,
+    /// Citizen-account attribute to prefill from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<String>,
+    /// FIM Datenfeld id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fim: Option<FimRef>,
+    /// Accepted media types (files); `image/*` style wildcards allowed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accept: Vec<String>,
+    /// Largest file size in bytes (files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxsize: Option<u64>,
+}
