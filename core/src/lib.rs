@@ -13,3 +13,13 @@
 pub mod expr;
 pub mod model;
 pub mod value;
+pub mod artifact;
+mod eval;
+mod form;
+pub mod formats;
+mod messages;
+mod validate;
+
+pub use artifact::{Artifact, ArtifactError};
+pub use form::{Form, ModelError};
+pub use validate::{ErrorCode, FeeAmount, ValidateOptions, ValidationError, ValidationResult};

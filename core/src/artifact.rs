@@ -1,0 +1,157 @@
+//! The portable artifact (`.form.json`, format `efa-form/1`): the model plus the hash
+//! that lets another state check it received exactly what the owner published.
+//!
+//! Invariant: the hash is `sha256:` + hex SHA-256 over the canonical serialisation of
+//! the model, which is compact `serde_json` output of [`FormModel`] (struct fields in
+//! declaration order, maps sorted by key). The same model always gives the same bytes.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::model::{BaseRef, FormModel};
+
+/// The artifact format this crate reads and writes.
+pub const FORMAT: &str = "efa-form/1";
+
+/// Why an artifact could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArtifactError {
+    /// Not JSON, or not shaped like an artifact.
+    #[error("not a valid form artifact: {0}")]
+    Malformed(String),
+    /// A `format` this version does not know.
+    #[error("unknown artifact format {found:?} (this efa reads {FORMAT:?})")]
+    UnknownFormat {
+        /// What the file says.
+        found: String,
+    },
+    /// The model was changed after the hash was computed.
+    #[error("hash mismatch: the artifact says {declared} but its model hashes to {actual}; it was changed after it was built")]
+    HashMismatch {
+        /// The hash in the file.
+        declared: String,
+        /// The hash of the model as found.
+        actual: String,
+    },
+    /// Top-level `id`, `version`, `publisher` or `base` disagree with the model.
+    #[error("the artifact's {field} ({outer:?}) does not match its model ({inner:?})")]
+    Inconsistent {
+        /// Which entry.
+        field: &'static str,
+        /// Top-level value.
+        outer: String,
+        /// Model value.
+        inner: String,
+    },
+}
+
+/// A compiled form as shipped between states.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Artifact {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The form id.
+    pub id: String,
+    /// The form version.
+    pub version: String,
+    /// The publishing state.
+    pub publisher: String,
+    /// `sha256:...` over the canonical model.
+    pub hash: String,
+    /// For adaptations: what was adapted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseRef>,
+    /// The validated model.
+    pub model: FormModel,
+}
+
+/// The canonical bytes of a model (what the hash is computed over).
+pub fn canonical_bytes(model: &FormModel) -> Vec<u8> {
+    // Serialising plain structs, strings and BTreeMaps cannot fail.
+    serde_json::to_vec(model).unwrap_or_default()
+}
+
+/// `sha256:` + hex digest of the canonical model.
+pub fn model_hash(model: &FormModel) -> String {
+    let digest = Sha256::digest(canonical_bytes(model));
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest {
+        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+    }
+    out
+}
+
+impl Artifact {
+    /// Wraps a model, computing its hash.
+    pub fn new(model: FormModel) -> Self {
+        Artifact {
+            format: FORMAT.to_owned(),
+            id: model.id.clone(),
+            version: model.version.clone(),
+            publisher: model.publisher.clone(),
+            hash: model_hash(&model),
+            base: model.base.clone(),
+            model,
+        }
+    }
+
+    /// The artifact as a file: pretty JSON with a final newline, byte-identical for the same model.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Reads an artifact, checking its format, consistency and hash.
+    pub fn from_json(text: &str) -> Result<Artifact, ArtifactError> {
+        let raw: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ArtifactError::Malformed(e.to_string()))?;
+        match raw.get("format").and_then(|f| f.as_str()) {
+            Some(FORMAT) => {}
+            Some(other) => {
+                return Err(ArtifactError::UnknownFormat {
+                    found: other.to_owned(),
+                })
+            }
+            None => {
+                return Err(ArtifactError::Malformed(
+                    "it has no \"format\" entry".to_owned(),
+                ))
+            }
+        }
+        let art: Artifact =
+            serde_json::from_value(raw).map_err(|e| ArtifactError::Malformed(e.to_string()))?;
+        let actual = model_hash(&art.model);
+        if actual != art.hash {
+            return Err(ArtifactError::HashMismatch {
+                declared: art.hash,
+                actual,
+            });
+        }
+        let m = &art.model;
+        for (field, outer, inner) in [
+            ("id", &art.id, &m.id),
+            ("version", &art.version, &m.version),
+            ("publisher", &art.publisher, &m.publisher),
+        ] {
+            if outer != inner {
+                return Err(ArtifactError::Inconsistent {
+                    field,
+                    outer: outer.clone(),
+                    inner: inner.clone(),
+                });
+            }
+        }
+        if art.base != m.base {
+            return Err(ArtifactError::Inconsistent {
+                field: "base",
+                outer: format!("{:?}", art.base),
+                inner: format!("{:?}", m.base),
+            });
+        }
+        Ok(art)
+    }
+}

@@ -1,0 +1,347 @@
+//! The evaluation state of one submission and the expression evaluator.
+//!
+//! Instances: the form is one instance; each item of a repeated group is another, whose
+//! parent is the instance holding the group. A reference resolves by walking up from
+//! the current instance to the one of the referenced node's scope.
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::expr::{Aggregate, BinOp, Func, UnOp};
+use crate::form::{Form, NodeId, NodeKind, RExpr};
+use crate::model::FieldType;
+use crate::validate::ErrorCode;
+use crate::value::{age, round_money, Value};
+
+/// What was submitted for a node.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Raw {
+    /// Nothing, `null`, or an empty value.
+    #[default]
+    Absent,
+    /// A well-formed value.
+    Val(Value),
+    /// Something that could not be read as the field's type.
+    Bad(ErrorCode),
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Slot {
+    pub visible: bool,
+    pub raw: Raw,
+    pub value: Option<Value>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inst {
+    pub scope: usize,
+    pub parent: Option<usize>,
+    pub slots: Vec<Slot>,
+    /// Items of repeated groups held by this instance: (group node, item instances).
+    pub items: Vec<(NodeId, Vec<usize>)>,
+    /// The item was not a JSON object.
+    pub bad_item: bool,
+}
+
+/// The state of one evaluation.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub insts: Vec<Inst>,
+    /// Instances per scope, in creation (document) order.
+    pub by_scope: Vec<Vec<usize>>,
+    pub today: NaiveDate,
+}
+
+impl State {
+    pub fn new(form: &Form, today: NaiveDate) -> State {
+        let mut st = State {
+            insts: Vec::new(),
+            by_scope: vec![Vec::new(); form.scopes.len()],
+            today,
+        };
+        st.new_inst(form, 0, None);
+        st
+    }
+
+    pub fn new_inst(&mut self, form: &Form, scope: usize, parent: Option<usize>) -> usize {
+        let id = self.insts.len();
+        self.insts.push(Inst {
+            scope,
+            parent,
+            slots: vec![Slot::default(); form.scopes[scope].slots],
+            items: Vec::new(),
+            bad_item: false,
+        });
+        self.by_scope[scope].push(id);
+        id
+    }
+
+    /// The instance holding `node`'s slot, seen from `inst`.
+    pub fn owner(&self, form: &Form, node: NodeId, mut inst: usize) -> Option<usize> {
+        let scope = form.nodes[node].scope;
+        loop {
+            let i = &self.insts[inst];
+            if i.scope == scope {
+                return Some(inst);
+            }
+            inst = i.parent?;
+        }
+    }
+
+    pub fn slot(&self, form: &Form, node: NodeId, inst: usize) -> Option<&Slot> {
+        let owner = self.owner(form, node, inst)?;
+        self.insts[owner].slots.get(form.nodes[node].slot)
+    }
+
+    pub fn items(&self, group: NodeId, inst: usize) -> &[usize] {
+        self.insts[inst]
+            .items
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Works out visibility and values of every node, in dependency order.
+    pub fn evaluate(&mut self, form: &Form) {
+        for &node in &form.order {
+            let scope = form.nodes[node].scope;
+            for k in 0..self.by_scope[scope].len() {
+                let inst = self.by_scope[scope][k];
+                let (visible, value) = self.compute(form, node, inst);
+                let slot_idx = form.nodes[node].slot;
+                let slot = &mut self.insts[inst].slots[slot_idx];
+                slot.visible = visible;
+                slot.value = value;
+            }
+        }
+    }
+
+    fn compute(&self, form: &Form, node: NodeId, inst: usize) -> (bool, Option<Value>) {
+        let n = &form.nodes[node];
+        let parent_visible = match n.parent {
+            Some(p) => self.slot(form, p, inst).is_some_and(|s| s.visible),
+            None => true,
+        };
+        let visible = parent_visible
+            && match &n.visible {
+                Some(cond) => truthy(&self.eval(form, cond, inst)),
+                None => true,
+            };
+        if !visible {
+            return (false, None);
+        }
+        let NodeKind::Field {
+            field,
+            default,
+            value,
+            ..
+        } = &n.kind
+        else {
+            return (true, None);
+        };
+        let v = if let Some(expr) = value {
+            coerce(&field.ty, self.eval(form, expr, inst))
+        } else {
+            match &self.insts[inst].slots[n.slot].raw {
+                Raw::Val(v) => Some(v.clone()),
+                Raw::Bad(_) => None,
+                Raw::Absent => default
+                    .as_ref()
+                    .and_then(|d| coerce(&field.ty, self.eval(form, d, inst))),
+            }
+        };
+        (true, v)
+    }
+
+    /// Evaluates an expression in the context of an instance.
+    pub fn eval(&self, form: &Form, e: &RExpr, inst: usize) -> Option<Value> {
+        match e {
+            RExpr::Lit(v) => Some(v.clone()),
+            RExpr::Field(n) => self.slot(form, *n, inst).and_then(|s| s.value.clone()),
+            RExpr::IsSet(n) => Some(Value::Bool(
+                self.slot(form, *n, inst).is_some_and(|s| s.value.is_some()),
+            )),
+            RExpr::Param(i) => form.params.get(*i).cloned().flatten(),
+            RExpr::Unary(UnOp::Not, a) => Some(Value::Bool(!truthy(&self.eval(form, a, inst)))),
+            RExpr::Unary(UnOp::Neg, a) => match self.eval(form, a, inst)? {
+                Value::Number(d) => Some(Value::Number(-d)),
+                _ => None,
+            },
+            RExpr::Binary(BinOp::And, a, b) => Some(Value::Bool(
+                truthy(&self.eval(form, a, inst)) && truthy(&self.eval(form, b, inst)),
+            )),
+            RExpr::Binary(BinOp::Or, a, b) => Some(Value::Bool(
+                truthy(&self.eval(form, a, inst)) || truthy(&self.eval(form, b, inst)),
+            )),
+            RExpr::Binary(op, a, b) => {
+                let a = self.eval(form, a, inst);
+                let b = self.eval(form, b, inst);
+                binary(*op, a, b, self.today)
+            }
+            RExpr::In(a, list) => {
+                let Some(a) = self.eval(form, a, inst) else {
+                    return Some(Value::Bool(false));
+                };
+                let found = match &**list {
+                    RExpr::List(items) => items
+                        .iter()
+                        .any(|i| self.eval(form, i, inst).is_some_and(|v| v.loose_eq(&a))),
+                    other => match (self.eval(form, other, inst), &a) {
+                        (Some(Value::List(keys)), Value::Text(t)) => keys.contains(t),
+                        _ => false,
+                    },
+                };
+                Some(Value::Bool(found))
+            }
+            RExpr::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    match self.eval(form, i, inst)? {
+                        Value::Text(t) => out.push(t),
+                        _ => return None,
+                    }
+                }
+                Some(Value::List(out))
+            }
+            RExpr::Call(func, args) => self.call(form, *func, args, inst),
+            RExpr::Aggregate(func, group, expr) => {
+                let visible = self.slot(form, *group, inst).is_some_and(|s| s.visible);
+                let owner = self.owner(form, *group, inst)?;
+                let items: &[usize] = if visible { self.items(*group, owner) } else { &[] };
+                match func {
+                    Aggregate::Count => Some(Value::Number(Decimal::from(items.len()))),
+                    Aggregate::Sum => {
+                        let expr = expr.as_deref()?;
+                        let mut total = Decimal::ZERO;
+                        for &item in items {
+                            if let Some(Value::Number(d)) = self.eval(form, expr, item) {
+                                total = total.checked_add(d)?;
+                            }
+                        }
+                        Some(Value::Number(total))
+                    }
+                    Aggregate::Any => {
+                        let expr = expr.as_deref()?;
+                        Some(Value::Bool(
+                            items
+                                .iter()
+                                .any(|&item| truthy(&self.eval(form, expr, item))),
+                        ))
+                    }
+                    Aggregate::All => {
+                        let expr = expr.as_deref()?;
+                        Some(Value::Bool(
+                            items
+                                .iter()
+                                .all(|&item| truthy(&self.eval(form, expr, item))),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    fn call(&self, form: &Form, func: Func, args: &[RExpr], inst: usize) -> Option<Value> {
+        let arg = |i: usize| args.get(i).and_then(|a| self.eval(form, a, inst));
+        match func {
+            Func::Today => Some(Value::Date(self.today)),
+            Func::Age => match arg(0)? {
+                Value::Date(d) => Some(Value::Number(Decimal::from(age(d, self.today)))),
+                _ => None,
+            },
+            Func::Len => match arg(0) {
+                None => Some(Value::Number(Decimal::ZERO)),
+                Some(Value::Text(t)) => Some(Value::Number(Decimal::from(t.chars().count()))),
+                Some(Value::List(l)) => Some(Value::Number(Decimal::from(l.len()))),
+                Some(_) => None,
+            },
+            Func::If => {
+                let cond = truthy(&arg(0));
+                arg(if cond { 1 } else { 2 })
+            }
+            Func::Round => match (arg(0)?, arg(1)?) {
+                (Value::Number(x), Value::Number(dp)) => {
+                    let dp = u32::try_from(dp.trunc().mantissa()).ok().filter(|d| *d <= 20)?;
+                    Some(Value::Number(x.round_dp_with_strategy(
+                        dp,
+                        RoundingStrategy::MidpointAwayFromZero,
+                    )))
+                }
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Whether a condition holds: only `true` does; no value does not.
+pub(crate) fn truthy(v: &Option<Value>) -> bool {
+    matches!(v, Some(Value::Bool(true)))
+}
+
+fn binary(op: BinOp, a: Option<Value>, b: Option<Value>, _today: NaiveDate) -> Option<Value> {
+    if op.is_comparison() {
+        let (Some(a), Some(b)) = (a, b) else {
+            return Some(Value::Bool(false));
+        };
+        let r = match op {
+            BinOp::Eq => a.loose_eq(&b),
+            BinOp::Ne => !a.loose_eq(&b),
+            BinOp::Lt => a.compare(&b).is_some_and(|o| o.is_lt()),
+            BinOp::Le => a.compare(&b).is_some_and(|o| o.is_le()),
+            BinOp::Gt => a.compare(&b).is_some_and(|o| o.is_gt()),
+            BinOp::Ge => a.compare(&b).is_some_and(|o| o.is_ge()),
+            _ => false,
+        };
+        return Some(Value::Bool(r));
+    }
+    let (a, b) = (a?, b?);
+    match (op, a, b) {
+        (BinOp::Add, Value::Number(x), Value::Number(y)) => x.checked_add(y).map(Value::Number),
+        (BinOp::Sub, Value::Number(x), Value::Number(y)) => x.checked_sub(y).map(Value::Number),
+        (BinOp::Mul, Value::Number(x), Value::Number(y)) => x.checked_mul(y).map(Value::Number),
+        (BinOp::Div, Value::Number(x), Value::Number(y)) => x.checked_div(y).map(Value::Number),
+        (BinOp::Add, Value::Text(x), Value::Text(y)) => Some(Value::Text(x + &y)),
+        (BinOp::Add, Value::Date(d), Value::Number(n))
+        | (BinOp::Add, Value::Number(n), Value::Date(d)) => shift_date(d, n),
+        (BinOp::Sub, Value::Date(d), Value::Number(n)) => shift_date(d, -n),
+        (BinOp::Sub, Value::Date(x), Value::Date(y)) => {
+            Some(Value::Number(Decimal::from((x - y).num_days())))
+        }
+        _ => None,
+    }
+}
+
+fn shift_date(d: NaiveDate, days: Decimal) -> Option<Value> {
+    if !days.fract().is_zero() {
+        return None;
+    }
+    let days = i64::try_from(days).ok()?;
+    let shifted = if days >= 0 {
+        d.checked_add_days(Days::new(days.unsigned_abs()))
+    } else {
+        d.checked_sub_days(Days::new(days.unsigned_abs()))
+    };
+    shifted.map(Value::Date)
+}
+
+/// Fits a computed or default value to a field's type; `None` if it does not fit.
+pub(crate) fn coerce(ty: &FieldType, v: Option<Value>) -> Option<Value> {
+    let v = v?;
+    match (ty, v) {
+        (FieldType::Integer, Value::Number(d)) if d.fract().is_zero() => {
+            Some(Value::Number(d.normalize()))
+        }
+        (FieldType::Integer, _) => None,
+        (FieldType::Money, Value::Number(d)) => Some(Value::Number(round_money(d))),
+        (FieldType::Decimal, Value::Number(d)) => Some(Value::Number(d)),
+        (FieldType::Date, Value::Date(d)) => Some(Value::Date(d)),
+        (FieldType::Boolean, Value::Bool(b)) => Some(Value::Bool(b)),
+        (FieldType::Multichoice { .. }, Value::List(l)) => Some(Value::List(l)),
+        (FieldType::File, Value::File(f)) => Some(Value::File(f)),
+        (t, Value::Text(s)) if t.is_string() && !matches!(t, FieldType::Date) => {
+            Some(Value::Text(s))
+        }
+        _ => None,
+    }
+}

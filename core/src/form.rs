@@ -1,0 +1,756 @@
+//! The runtime form: a [`FormModel`] checked and indexed for evaluation.
+//!
+//! Loading resolves every field reference to a node, compiles patterns, and orders the
+//! nodes so that everything a visibility condition, default or computed value reads is
+//! worked out before it (a topological order; a cycle is a [`ModelError`]). Evaluation
+//! then runs in that order without recursion over the form.
+//!
+//! Invariant: a [`Form`] only exists for a model whose references all resolve, whose
+//! patterns compile, and whose dependencies have no cycle. Evaluation is total: a value
+//! of an unexpected kind yields "no value", never a panic.
+
+use std::collections::{BTreeSet, HashMap};
+
+use regex::Regex;
+
+use crate::expr::{Aggregate, BinOp, Expr, Func, Lit, UnOp};
+use crate::model::{Field, FieldType, FormModel, Item, Repeat, Required, Text};
+use crate::value::Value;
+
+/// Index of a node (page, group or field) in document order.
+pub(crate) type NodeId = usize;
+
+/// Why a model cannot be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// A reference to a field or group that does not exist.
+    #[error("{context} refers to `{path}`, which the form does not define")]
+    UnknownField {
+        /// The path referred to.
+        path: String,
+        /// Where the reference is.
+        context: String,
+    },
+    /// A reference to a parameter that does not exist.
+    #[error("{context} refers to the parameter `{name}`, which the form does not define")]
+    UnknownParam {
+        /// The parameter.
+        name: String,
+        /// Where the reference is.
+        context: String,
+    },
+    /// A field refers to a list that does not exist.
+    #[error("field `{path}` uses the list `{list}`, which the form does not define")]
+    UnknownList {
+        /// The field.
+        path: String,
+        /// The list.
+        list: String,
+    },
+    /// Two things with the same key at one place of the data.
+    #[error("`{path}` is defined twice")]
+    Duplicate {
+        /// The duplicated path.
+        path: String,
+    },
+    /// A pattern that is not a valid (or is too large a) regular expression.
+    #[error("the pattern of `{path}` is invalid: {message}")]
+    InvalidPattern {
+        /// The field.
+        path: String,
+        /// What the regex engine said.
+        message: String,
+    },
+    /// Values or conditions that depend on each other in a circle.
+    #[error("these depend on each other in a circle: {}", .paths.join(" -> "))]
+    Cycle {
+        /// The nodes of the circle, in order, as `field x`, `group y`, `page z`.
+        paths: Vec<String>,
+    },
+    /// A field of a repeated group used outside it without an aggregate.
+    #[error("{context} uses `{path}`, which has one value per item of a repeated group; use count, sum, any or all")]
+    RepeatScope {
+        /// The path referred to.
+        path: String,
+        /// Where the reference is.
+        context: String,
+    },
+    /// An aggregate over something that is not a repeated group.
+    #[error("{context} aggregates over `{path}`, which is not a repeated group")]
+    NotRepeated {
+        /// The path referred to.
+        path: String,
+        /// Where the reference is.
+        context: String,
+    },
+}
+
+/// A runtime expression: like [`Expr`] with references resolved to nodes.
+#[derive(Debug, Clone)]
+pub(crate) enum RExpr {
+    Lit(Value),
+    Field(NodeId),
+    IsSet(NodeId),
+    Param(usize),
+    Unary(UnOp, Box<RExpr>),
+    Binary(BinOp, Box<RExpr>, Box<RExpr>),
+    In(Box<RExpr>, Box<RExpr>),
+    List(Vec<RExpr>),
+    Call(Func, Vec<RExpr>),
+    Aggregate(Aggregate, NodeId, Option<Box<RExpr>>),
+}
+
+#[derive(Debug)]
+pub(crate) enum NodeKind {
+    Page,
+    Group {
+        repeat: Option<Repeat>,
+        /// The scope of the items, for a repeated group.
+        child_scope: Option<usize>,
+    },
+    Field {
+        field: Box<Field>,
+        required_when: Option<RExpr>,
+        min: Option<RExpr>,
+        max: Option<RExpr>,
+        default: Option<RExpr>,
+        value: Option<RExpr>,
+        pattern: Option<Regex>,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub kind: NodeKind,
+    /// The enclosing page or group.
+    pub parent: Option<NodeId>,
+    /// The scope whose instances hold this node's slot.
+    pub scope: usize,
+    /// Index of the slot in an instance of `scope`.
+    pub slot: usize,
+    /// Key in the data (pages: the page id).
+    pub key: String,
+    /// Dotted path in the data (pages: empty).
+    pub path: String,
+    /// Label or title.
+    pub label: Text,
+    pub visible: Option<RExpr>,
+}
+
+/// A place that holds data: the form itself or a group.
+#[derive(Debug, Default)]
+pub(crate) struct Container {
+    /// Fields and groups directly inside, in document order.
+    pub children: Vec<NodeId>,
+    /// Lookup by data key.
+    pub by_key: HashMap<String, NodeId>,
+    /// Checks placed directly inside (for the form: at form or page level).
+    pub checks: Vec<CheckRt>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CheckRt {
+    /// The page or group whose visibility gates the check.
+    pub gate: Option<NodeId>,
+    pub condition: RExpr,
+    pub message: Text,
+}
+
+/// A scope: the form, or the items of one repeated group.
+#[derive(Debug)]
+pub(crate) struct Scope {
+    pub parent: Option<usize>,
+    pub slots: usize,
+}
+
+/// A form ready to validate and evaluate submissions.
+#[derive(Debug)]
+pub struct Form {
+    pub(crate) model: FormModel,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) scopes: Vec<Scope>,
+    /// Container of the form itself.
+    pub(crate) root: Container,
+    /// Containers of groups, by node.
+    pub(crate) groups: HashMap<NodeId, Container>,
+    /// Evaluation order of nodes.
+    pub(crate) order: Vec<NodeId>,
+    pub(crate) params: Vec<Option<Value>>,
+    pub(crate) fees: Vec<RExpr>,
+}
+
+impl Form {
+    /// Checks and indexes a model.
+    pub fn new(model: FormModel) -> Result<Form, ModelError> {
+        let mut b = Builder {
+            nodes: Vec::new(),
+            scopes: vec![Scope {
+                parent: None,
+                slots: 0,
+            }],
+            root: Container::default(),
+            groups: HashMap::new(),
+            by_path: HashMap::new(),
+            pending: Vec::new(),
+        };
+        for page in &model.pages {
+            let id = b.add_node(
+                NodeKind::Page,
+                None,
+                0,
+                page.id.clone(),
+                String::new(),
+                page.title.clone(),
+            );
+            b.pending.push(Pending::Visible(id, page.visible.clone()));
+            b.add_items(&model, &page.items, Some(id), None, 0, "")?;
+        }
+        let Builder {
+            mut nodes,
+            scopes,
+            mut root,
+            mut groups,
+            by_path,
+            pending,
+        } = b;
+        let resolver = Resolver {
+            model: &model,
+            nodes: &nodes,
+            scopes: &scopes,
+            by_path: &by_path,
+        };
+        let mut deps: Vec<BTreeSet<NodeId>> = vec![BTreeSet::new(); nodes.len()];
+        for (id, node) in nodes.iter().enumerate() {
+            if let Some(p) = node.parent {
+                deps[id].insert(p);
+            }
+        }
+        let mut resolved_visible: Vec<(NodeId, RExpr)> = Vec::new();
+        let mut field_exprs: Vec<(NodeId, FieldExprs)> = Vec::new();
+        for p in pending {
+            match p {
+                Pending::Visible(id, Some(e)) => {
+                    let scope = resolver.expr_scope_of(id);
+                    let ctx = format!("the visibility condition of {}", resolver.describe(id));
+                    let r = resolver.resolve(&e, scope, &ctx)?;
+                    collect_deps(&r, &mut deps[id]);
+                    resolved_visible.push((id, r));
+                }
+                Pending::Visible(_, None) => {}
+                Pending::Field(id) => {
+                    let NodeKind::Field { field, .. } = &nodes[id].kind else {
+                        continue;
+                    };
+                    let scope = nodes[id].scope;
+                    let ctx = |what: &str| format!("the {what} of {}", resolver.describe(id));
+                    let r = |e: &Option<Expr>, what: &str| -> Result<Option<RExpr>, ModelError> {
+                        e.as_ref()
+                            .map(|e| resolver.resolve(e, scope, &ctx(what)))
+                            .transpose()
+                    };
+                    let fe = FieldExprs {
+                        required_when: match &field.required {
+                            Some(Required::When(e)) => {
+                                Some(resolver.resolve(e, scope, &ctx("required condition"))?)
+                            }
+                            _ => None,
+                        },
+                        min: r(&field.min, "minimum")?,
+                        max: r(&field.max, "maximum")?,
+                        default: r(&field.default, "default")?,
+                        value: r(&field.value, "computed value")?,
+                        pattern: match &field.pattern {
+                            Some(p) => Some(compile_pattern(&p.regex).map_err(|message| {
+                                ModelError::InvalidPattern {
+                                    path: nodes[id].path.clone(),
+                                    message,
+                                }
+                            })?),
+                            None => None,
+                        },
+                    };
+                    if let Some(e) = &fe.default {
+                        collect_deps(e, &mut deps[id]);
+                    }
+                    if let Some(e) = &fe.value {
+                        collect_deps(e, &mut deps[id]);
+                    }
+                    if let FieldType::Choice { list } | FieldType::Multichoice { list } = &field.ty
+                    {
+                        if model.list(list).is_none() {
+                            return Err(ModelError::UnknownList {
+                                path: nodes[id].path.clone(),
+                                list: list.clone(),
+                            });
+                        }
+                    }
+                    field_exprs.push((id, fe));
+                }
+                Pending::Check {
+                    container,
+                    gate,
+                    condition,
+                    message,
+                } => {
+                    let scope = match container {
+                        Some(g) => resolver.inner_scope_of(g),
+                        None => 0,
+                    };
+                    let ctx = match container {
+                        Some(g) => format!("a check in {}", resolver.describe(g)),
+                        None => "a check of the form".to_owned(),
+                    };
+                    let condition = resolver.resolve(&condition, scope, &ctx)?;
+                    let c = CheckRt {
+                        gate,
+                        condition,
+                        message,
+                    };
+                    match container {
+                        Some(g) => groups.entry(g).or_default().checks.push(c),
+                        None => root.checks.push(c),
+                    }
+                }
+            }
+        }
+        let fees = model
+            .fees
+            .iter()
+            .map(|f| resolver.resolve(&f.amount, 0, &format!("the fee `{}`", f.id)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let params = model
+            .params
+            .iter()
+            .map(|p| Some(lit_value(&p.value)))
+            .collect();
+        for (id, r) in resolved_visible {
+            nodes[id].visible = Some(r);
+        }
+        for (id, fe) in field_exprs {
+            if let NodeKind::Field {
+                required_when,
+                min,
+                max,
+                default,
+                value,
+                pattern,
+                ..
+            } = &mut nodes[id].kind
+            {
+                *required_when = fe.required_when;
+                *min = fe.min;
+                *max = fe.max;
+                *default = fe.default;
+                *value = fe.value;
+                *pattern = fe.pattern;
+            }
+        }
+        let order = topo_order(&nodes, &deps)?;
+        Ok(Form {
+            model,
+            nodes,
+            scopes,
+            root,
+            groups,
+            order,
+            params,
+            fees,
+        })
+    }
+
+    /// The model this form was built from.
+    pub fn model(&self) -> &FormModel {
+        &self.model
+    }
+
+    pub(crate) fn container(&self, group: Option<NodeId>) -> &Container {
+        match group {
+            None => &self.root,
+            Some(g) => self.groups.get(&g).unwrap_or(&EMPTY_CONTAINER),
+        }
+    }
+}
+
+static EMPTY_CONTAINER: std::sync::LazyLock<Container> = std::sync::LazyLock::new(Container::default);
+
+struct FieldExprs {
+    required_when: Option<RExpr>,
+    min: Option<RExpr>,
+    max: Option<RExpr>,
+    default: Option<RExpr>,
+    value: Option<RExpr>,
+    pattern: Option<Regex>,
+}
+
+/// Compiles a pattern so that it must match the whole value, with a size limit.
+pub(crate) fn compile_pattern(re: &str) -> Result<Regex, String> {
+    regex::RegexBuilder::new(&format!("^(?:{re})$"))
+        .size_limit(1 << 20)
+        .nest_limit(64)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => "it is too large".to_owned(),
+            other => other.to_string(),
+        })
+}
+
+pub(crate) fn lit_value(l: &Lit) -> Value {
+    match l {
+        Lit::Text(s) => Value::Text(s.clone()),
+        Lit::Number(d) => Value::Number(*d),
+        Lit::Date(d) => Value::Date(*d),
+        Lit::Bool(b) => Value::Bool(*b),
+    }
+}
+
+enum Pending {
+    Visible(NodeId, Option<Expr>),
+    Field(NodeId),
+    Check {
+        container: Option<NodeId>,
+        gate: Option<NodeId>,
+        condition: Expr,
+        message: Text,
+    },
+}
+
+struct Builder {
+    nodes: Vec<Node>,
+    scopes: Vec<Scope>,
+    root: Container,
+    groups: HashMap<NodeId, Container>,
+    by_path: HashMap<String, NodeId>,
+    pending: Vec<Pending>,
+}
+
+impl Builder {
+    fn add_node(
+        &mut self,
+        kind: NodeKind,
+        parent: Option<NodeId>,
+        scope: usize,
+        key: String,
+        path: String,
+        label: Text,
+    ) -> NodeId {
+        let slot = self.scopes[scope].slots;
+        self.scopes[scope].slots += 1;
+        self.nodes.push(Node {
+            kind,
+            parent,
+            scope,
+            slot,
+            key,
+            path,
+            label,
+            visible: None,
+        });
+        self.nodes.len() - 1
+    }
+
+    /// Adds the items of a page or group.
+    /// `parent`: the page or group node; `container`: the group holding data (None: form).
+    fn add_items(
+        &mut self,
+        model: &FormModel,
+        items: &[Item],
+        parent: Option<NodeId>,
+        container: Option<NodeId>,
+        scope: usize,
+        prefix: &str,
+    ) -> Result<(), ModelError> {
+        for item in items {
+            match item {
+                Item::Field(f) => {
+                    let path = join(prefix, &f.id);
+                    let id = self.add_node(
+                        NodeKind::Field {
+                            field: Box::new(f.clone()),
+                            required_when: None,
+                            min: None,
+                            max: None,
+                            default: None,
+                            value: None,
+                            pattern: None,
+                        },
+                        parent,
+                        scope,
+                        f.id.clone(),
+                        path.clone(),
+                        f.label.clone(),
+                    );
+                    self.register(container, &f.id, path, id)?;
+                    self.pending.push(Pending::Visible(id, f.visible.clone()));
+                    self.pending.push(Pending::Field(id));
+                }
+                Item::Group(g) => {
+                    let path = join(prefix, &g.id);
+                    let child_scope = g.repeat.map(|_| {
+                        self.scopes.push(Scope {
+                            parent: Some(scope),
+                            slots: 0,
+                        });
+                        self.scopes.len() - 1
+                    });
+                    let id = self.add_node(
+                        NodeKind::Group {
+                            repeat: g.repeat,
+                            child_scope,
+                        },
+                        parent,
+                        scope,
+                        g.id.clone(),
+                        path.clone(),
+                        g.title.clone(),
+                    );
+                    self.register(container, &g.id, path.clone(), id)?;
+                    self.groups.entry(id).or_default();
+                    self.pending.push(Pending::Visible(id, g.visible.clone()));
+                    self.add_items(
+                        model,
+                        &g.items,
+                        Some(id),
+                        Some(id),
+                        child_scope.unwrap_or(scope),
+                        &path,
+                    )?;
+                }
+                Item::Info(_) => {}
+                Item::Check(c) => self.pending.push(Pending::Check {
+                    container,
+                    gate: parent,
+                    condition: c.condition.clone(),
+                    message: c.message.clone(),
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    fn register(
+        &mut self,
+        container: Option<NodeId>,
+        key: &str,
+        path: String,
+        id: NodeId,
+    ) -> Result<(), ModelError> {
+        let c = match container {
+            None => &mut self.root,
+            Some(g) => self.groups.entry(g).or_default(),
+        };
+        if c.by_key.insert(key.to_owned(), id).is_some() {
+            return Err(ModelError::Duplicate { path });
+        }
+        c.children.push(id);
+        self.by_path.insert(path, id);
+        Ok(())
+    }
+}
+
+fn join(prefix: &str, id: &str) -> String {
+    if prefix.is_empty() {
+        id.to_owned()
+    } else {
+        format!("{prefix}.{id}")
+    }
+}
+
+struct Resolver<'a> {
+    model: &'a FormModel,
+    nodes: &'a [Node],
+    scopes: &'a [Scope],
+    by_path: &'a HashMap<String, NodeId>,
+}
+
+impl Resolver<'_> {
+    fn describe(&self, id: NodeId) -> String {
+        let n = &self.nodes[id];
+        match n.kind {
+            NodeKind::Page => format!("page `{}`", n.key),
+            NodeKind::Group { .. } => format!("group `{}`", n.path),
+            NodeKind::Field { .. } => format!("field `{}`", n.path),
+        }
+    }
+
+    /// The scope in which a node's own visibility condition is evaluated.
+    fn expr_scope_of(&self, id: NodeId) -> usize {
+        self.nodes[id].scope
+    }
+
+    /// The scope of the content of a group (its items' scope if repeated).
+    fn inner_scope_of(&self, group: NodeId) -> usize {
+        match self.nodes[group].kind {
+            NodeKind::Group {
+                child_scope: Some(s),
+                ..
+            } => s,
+            _ => self.nodes[group].scope,
+        }
+    }
+
+    fn is_ancestor_scope(&self, anc: usize, mut s: usize) -> bool {
+        loop {
+            if s == anc {
+                return true;
+            }
+            match self.scopes[s].parent {
+                Some(p) => s = p,
+                None => return false,
+            }
+        }
+    }
+
+    fn node(&self, path: &str, scope: usize, ctx: &str) -> Result<NodeId, ModelError> {
+        let id = *self
+            .by_path
+            .get(path)
+            .ok_or_else(|| ModelError::UnknownField {
+                path: path.to_owned(),
+                context: ctx.to_owned(),
+            })?;
+        if !self.is_ancestor_scope(self.nodes[id].scope, scope) {
+            return Err(ModelError::RepeatScope {
+                path: path.to_owned(),
+                context: ctx.to_owned(),
+            });
+        }
+        Ok(id)
+    }
+
+    fn resolve(&self, e: &Expr, scope: usize, ctx: &str) -> Result<RExpr, ModelError> {
+        let r = |e: &Expr| self.resolve(e, scope, ctx);
+        Ok(match e {
+            Expr::Lit(l) => RExpr::Lit(lit_value(l)),
+            Expr::Field(p) => RExpr::Field(self.node(p, scope, ctx)?),
+            Expr::IsSet(p) => RExpr::IsSet(self.node(p, scope, ctx)?),
+            Expr::Param(name) => RExpr::Param(
+                self.model
+                    .params
+                    .iter()
+                    .position(|p| &p.name == name)
+                    .ok_or_else(|| ModelError::UnknownParam {
+                        name: name.clone(),
+                        context: ctx.to_owned(),
+                    })?,
+            ),
+            Expr::Unary { op, arg } => RExpr::Unary(*op, Box::new(r(arg)?)),
+            Expr::Binary { op, lhs, rhs } => {
+                RExpr::Binary(*op, Box::new(r(lhs)?), Box::new(r(rhs)?))
+            }
+            Expr::In { arg, list } => RExpr::In(Box::new(r(arg)?), Box::new(r(list)?)),
+            Expr::List(items) => RExpr::List(items.iter().map(r).collect::<Result<_, _>>()?),
+            Expr::Call { func, args } => {
+                RExpr::Call(*func, args.iter().map(r).collect::<Result<_, _>>()?)
+            }
+            Expr::Aggregate { func, group, expr } => {
+                let g = self.node(group, scope, ctx)?;
+                let NodeKind::Group {
+                    child_scope: Some(inner),
+                    ..
+                } = self.nodes[g].kind
+                else {
+                    return Err(ModelError::NotRepeated {
+                        path: group.clone(),
+                        context: ctx.to_owned(),
+                    });
+                };
+                let expr = match expr {
+                    Some(e) => Some(Box::new(self.resolve(e, inner, ctx)?)),
+                    None => None,
+                };
+                RExpr::Aggregate(*func, g, expr)
+            }
+        })
+    }
+}
+
+fn collect_deps(e: &RExpr, out: &mut BTreeSet<NodeId>) {
+    match e {
+        RExpr::Lit(_) | RExpr::Param(_) => {}
+        RExpr::Field(n) | RExpr::IsSet(n) => {
+            out.insert(*n);
+        }
+        RExpr::Unary(_, a) => collect_deps(a, out),
+        RExpr::Binary(_, a, b) | RExpr::In(a, b) => {
+            collect_deps(a, out);
+            collect_deps(b, out);
+        }
+        RExpr::List(items) | RExpr::Call(_, items) => {
+            for i in items {
+                collect_deps(i, out);
+            }
+        }
+        RExpr::Aggregate(_, g, e) => {
+            out.insert(*g);
+            if let Some(e) = e {
+                collect_deps(e, out);
+            }
+        }
+    }
+}
+
+/// Orders nodes so that each comes after everything it depends on (document order
+/// where free); reports a cycle otherwise.
+fn topo_order(nodes: &[Node], deps: &[BTreeSet<NodeId>]) -> Result<Vec<NodeId>, ModelError> {
+    let n = nodes.len();
+    let mut indegree = vec![0usize; n];
+    let mut users: Vec<Vec<NodeId>> = vec![Vec::new(); n];
+    for (id, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            indegree[id] += 1;
+            users[d].push(id);
+        }
+    }
+    let mut ready: BTreeSet<NodeId> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(id) = ready.pop_first() {
+        order.push(id);
+        for &u in &users[id] {
+            indegree[u] -= 1;
+            if indegree[u] == 0 {
+                ready.insert(u);
+            }
+        }
+    }
+    if order.len() == n {
+        return Ok(order);
+    }
+    // Find a cycle among the remaining nodes: walk dependencies until one repeats.
+    let start = (0..n).find(|&i| indegree[i] > 0).unwrap_or(0);
+    let mut seen: HashMap<NodeId, usize> = HashMap::new();
+    let mut path = Vec::new();
+    let mut cur = start;
+    loop {
+        if let Some(&pos) = seen.get(&cur) {
+            let cycle: Vec<String> = path[pos..]
+                .iter()
+                .rev()
+                .map(|&id: &NodeId| describe_node(&nodes[id]))
+                .collect();
+            let mut cycle = cycle;
+            if let Some(first) = cycle.first().cloned() {
+                cycle.push(first);
+            }
+            return Err(ModelError::Cycle { paths: cycle });
+        }
+        seen.insert(cur, path.len());
+        path.push(cur);
+        match deps[cur].iter().find(|&&d| indegree[d] > 0) {
+            Some(&d) => cur = d,
+            None => {
+                return Err(ModelError::Cycle {
+                    paths: vec![describe_node(&nodes[cur])],
+                })
+            }
+        }
+    }
+}
+
+fn describe_node(n: &Node) -> String {
+    match n.kind {
+        NodeKind::Page => format!("page {}", n.key),
+        NodeKind::Group { .. } => format!("group {}", n.path),
+        NodeKind::Field { .. } => format!("field {}", n.path),
+    }
+}

@@ -1,0 +1,645 @@
+//! Validation of a submission (SPEC section 3): read the JSON against the form, work out
+//! visibility and values, then walk the form in document order to report errors and
+//! build the accepted data.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use crate::eval::{truthy, Raw, State};
+use crate::form::{Form, NodeId, NodeKind};
+use crate::formats;
+use crate::messages::{message, message_lang, MsgArgs};
+use crate::model::{FieldType, Required};
+use crate::value::{format_date, parse_date, round_money, FileValue, Value};
+
+/// The error codes of SPEC section 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// A required field has no value.
+    Required,
+    /// The JSON value has the wrong type.
+    Type,
+    /// Below the minimum.
+    Min,
+    /// Above the maximum.
+    Max,
+    /// Too short.
+    Minlength,
+    /// Too long.
+    Maxlength,
+    /// Does not match the pattern.
+    Pattern,
+    /// Not a well-formed date, e-mail, phone number, IBAN or postcode.
+    Format,
+    /// Not an option of the list.
+    Choice,
+    /// Too few items in a repeated group.
+    RepeatMin,
+    /// Too many items in a repeated group.
+    RepeatMax,
+    /// A file of a media type that is not accepted.
+    FileType,
+    /// A file larger than allowed.
+    FileSize,
+    /// A key the form does not define at that place.
+    Unknown,
+    /// A failed `check`.
+    Check,
+}
+
+impl ErrorCode {
+    /// The code as it appears in results (`repeat_min`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Required => "required",
+            ErrorCode::Type => "type",
+            ErrorCode::Min => "min",
+            ErrorCode::Max => "max",
+            ErrorCode::Minlength => "minlength",
+            ErrorCode::Maxlength => "maxlength",
+            ErrorCode::Pattern => "pattern",
+            ErrorCode::Format => "format",
+            ErrorCode::Choice => "choice",
+            ErrorCode::RepeatMin => "repeat_min",
+            ErrorCode::RepeatMax => "repeat_max",
+            ErrorCode::FileType => "file_type",
+            ErrorCode::FileSize => "file_size",
+            ErrorCode::Unknown => "unknown",
+            ErrorCode::Check => "check",
+        }
+    }
+}
+
+/// How to validate.
+#[derive(Debug, Clone)]
+pub struct ValidateOptions {
+    /// Language of the messages; the form's default if `None` or not offered.
+    pub lang: Option<String>,
+    /// The date `today()` returns.
+    pub today: NaiveDate,
+}
+
+impl ValidateOptions {
+    /// Options for a given day in the form's default language.
+    pub fn new(today: NaiveDate) -> Self {
+        ValidateOptions { lang: None, today }
+    }
+}
+
+/// One problem with a submission.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidationError {
+    /// JSON Pointer to the value (`/anschrift/plz`), `""` for the whole submission.
+    pub path: String,
+    /// The error code.
+    pub code: ErrorCode,
+    /// A message for the citizen in the requested language.
+    pub message: String,
+}
+
+/// A fee worked out from the answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeeAmount {
+    /// Fee id.
+    pub id: String,
+    /// Label in the requested language.
+    pub label: String,
+    /// Amount in euros, rounded to cents.
+    #[serde(serialize_with = "ser_money")]
+    pub amount: Decimal,
+}
+
+fn ser_money<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    decimal_json(*d, true).serialize(s)
+}
+
+/// The result of SPEC section 3.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidationResult {
+    /// Whether there are no errors.
+    pub valid: bool,
+    /// The errors in document order.
+    pub errors: Vec<ValidationError>,
+    /// The fees that have a value.
+    pub fees: Vec<FeeAmount>,
+    /// The accepted data: hidden fields dropped, computed values and defaults filled.
+    pub data: Json,
+}
+
+impl Form {
+    /// Validates a submission.
+    pub fn validate(&self, data: &Json, opts: &ValidateOptions) -> ValidationResult {
+        let default_lang = self.model.default_lang().to_owned();
+        let lang = match &opts.lang {
+            Some(l) if self.model.languages.iter().any(|x| x == l) => l.clone(),
+            _ => default_lang.clone(),
+        };
+        let mut st = State::new(self, opts.today);
+        let empty = Map::new();
+        let obj = data.as_object().unwrap_or(&empty);
+        load(self, &mut st, None, 0, obj);
+        st.evaluate(self);
+        let mut out = Out {
+            form: self,
+            st: &st,
+            lang: &lang,
+            default_lang: &default_lang,
+            msg_lang: message_lang(&lang, &default_lang),
+            errors: Vec::new(),
+        };
+        if !data.is_object() {
+            out.errors.push(ValidationError {
+                path: String::new(),
+                code: ErrorCode::Type,
+                message: if out.msg_lang == "en" {
+                    "The submission must be a JSON object.".to_owned()
+                } else {
+                    "Die Angaben müssen ein JSON-Objekt sein.".to_owned()
+                },
+            });
+        }
+        let data_out = out.container(None, 0, obj, "");
+        let fees = self
+            .model
+            .fees
+            .iter()
+            .zip(&self.fees)
+            .filter_map(|(fee, expr)| match st.eval(self, expr, 0) {
+                Some(Value::Number(d)) => Some(FeeAmount {
+                    id: fee.id.clone(),
+                    label: fee.label.get(&lang, &default_lang).to_owned(),
+                    amount: round_money(d),
+                }),
+                _ => None,
+            })
+            .collect();
+        let errors = out.errors;
+        ValidationResult {
+            valid: errors.is_empty(),
+            errors,
+            fees,
+            data: Json::Object(data_out),
+        }
+    }
+}
+
+/// Reads the data of one container into instance `inst`.
+fn load(form: &Form, st: &mut State, group: Option<NodeId>, inst: usize, obj: &Map<String, Json>) {
+    let container = form.container(group);
+    for (key, json) in obj {
+        let Some(&node) = container.by_key.get(key) else {
+            continue;
+        };
+        let n = &form.nodes[node];
+        match &n.kind {
+            NodeKind::Field { field, .. } => {
+                let raw = read_value(form, &field.ty, json);
+                st.insts[inst].slots[n.slot].raw = raw;
+            }
+            NodeKind::Group { child_scope, .. } => match (json, child_scope) {
+                (Json::Null, _) => {}
+                (Json::Object(inner), None) => load(form, st, Some(node), inst, inner),
+                (Json::Array(items), Some(scope)) => {
+                    let mut ids = Vec::with_capacity(items.len());
+                    for item in items {
+                        let child = st.new_inst(form, *scope, Some(inst));
+                        ids.push(child);
+                        match item {
+                            Json::Object(inner) => load(form, st, Some(node), child, inner),
+                            _ => st.insts[child].bad_item = true,
+                        }
+                    }
+                    st.insts[inst].items.push((node, ids));
+                }
+                _ => st.insts[inst].slots[n.slot].raw = Raw::Bad(ErrorCode::Type),
+            },
+            NodeKind::Page => {}
+        }
+    }
+}
+
+/// Reads a submitted JSON value as a field's type.
+fn read_value(form: &Form, ty: &FieldType, json: &Json) -> Raw {
+    use ErrorCode::{Choice, Format, Type};
+    if json.is_null() {
+        return Raw::Absent;
+    }
+    if ty.is_string() {
+        let Some(s) = json.as_str() else {
+            return Raw::Bad(Type);
+        };
+        if s.is_empty() {
+            return Raw::Absent;
+        }
+        let ok = match ty {
+            FieldType::Date => {
+                return parse_date(s).map_or(Raw::Bad(Format), |d| Raw::Val(Value::Date(d)))
+            }
+            FieldType::Email => formats::is_email(s),
+            FieldType::Phone => formats::is_phone(s),
+            FieldType::Iban => formats::is_iban(s),
+            FieldType::Postcode => formats::is_postcode(s),
+            FieldType::Choice { list } => {
+                if !form.model.list(list).is_some_and(|l| l.accepts(s)) {
+                    return Raw::Bad(Choice);
+                }
+                true
+            }
+            _ => true,
+        };
+        return if ok {
+            Raw::Val(Value::Text(s.to_owned()))
+        } else {
+            Raw::Bad(Format)
+        };
+    }
+    match ty {
+        FieldType::Integer => match json_decimal(json) {
+            Some(d) if d.fract().is_zero() => Raw::Val(Value::Number(d.normalize())),
+            _ => Raw::Bad(Type),
+        },
+        FieldType::Decimal => json_decimal(json).map_or(Raw::Bad(Type), |d| Raw::Val(Value::Number(d))),
+        FieldType::Money => match json_decimal(json) {
+            Some(d) if d.normalize().scale() <= 2 => Raw::Val(Value::Number(d)),
+            _ => Raw::Bad(Type),
+        },
+        FieldType::Boolean => json.as_bool().map_or(Raw::Bad(Type), |b| Raw::Val(Value::Bool(b))),
+        FieldType::Multichoice { list } => {
+            let Some(items) = json.as_array() else {
+                return Raw::Bad(Type);
+            };
+            if items.is_empty() {
+                return Raw::Absent;
+            }
+            let list = form.model.list(list);
+            let mut keys: Vec<String> = Vec::with_capacity(items.len());
+            let mut bad_choice = false;
+            for item in items {
+                let Some(k) = item.as_str() else {
+                    return Raw::Bad(Type);
+                };
+                if !list.is_some_and(|l| l.accepts(k)) || keys.iter().any(|x| x == k) {
+                    bad_choice = true;
+                }
+                keys.push(k.to_owned());
+            }
+            if bad_choice {
+                Raw::Bad(Choice)
+            } else {
+                Raw::Val(Value::List(keys))
+            }
+        }
+        FieldType::File => read_file(json).map_or(Raw::Bad(Type), |f| Raw::Val(Value::File(f))),
+        _ => Raw::Bad(Type),
+    }
+}
+
+fn read_file(json: &Json) -> Option<FileValue> {
+    let obj = json.as_object()?;
+    if obj.len() != 4 {
+        return None;
+    }
+    let name = obj.get("name")?.as_str()?;
+    let media_type = obj.get("media_type")?.as_str()?;
+    let size = obj.get("size")?.as_u64()?;
+    let sha256 = obj.get("sha256")?.as_str()?;
+    if name.is_empty() || media_type.is_empty() || !formats::is_sha256_hex(sha256) {
+        return None;
+    }
+    Some(FileValue {
+        name: name.to_owned(),
+        media_type: media_type.to_owned(),
+        size,
+        sha256: sha256.to_owned(),
+    })
+}
+
+/// A JSON number as an exact decimal (floats via their shortest round-trip text).
+fn json_decimal(json: &Json) -> Option<Decimal> {
+    let n = json.as_number()?;
+    if let Some(i) = n.as_i64() {
+        return Some(Decimal::from(i));
+    }
+    if let Some(u) = n.as_u64() {
+        return Some(Decimal::from(u));
+    }
+    let f = n.as_f64()?;
+    if !f.is_finite() {
+        return None;
+    }
+    Decimal::from_str(&f.to_string()).ok()
+}
+
+/// A decimal as a JSON number: an integer when whole, otherwise a float.
+pub(crate) fn decimal_json(d: Decimal, money: bool) -> Json {
+    let d = if money { round_money(d) } else { d };
+    if d.fract().is_zero() && !money {
+        if let Ok(i) = i64::try_from(d) {
+            return Json::from(i);
+        }
+    }
+    f64::from_str(&d.to_string())
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(Json::Null, Json::Number)
+}
+
+/// The JSON of a value of a field's type.
+pub(crate) fn value_json(ty: &FieldType, v: &Value) -> Json {
+    match v {
+        Value::Text(s) => Json::String(s.clone()),
+        Value::Number(d) => decimal_json(*d, matches!(ty, FieldType::Money)),
+        Value::Date(d) => Json::String(format_date(*d)),
+        Value::Bool(b) => Json::Bool(*b),
+        Value::List(l) => Json::Array(l.iter().cloned().map(Json::String).collect()),
+        Value::File(f) => serde_json::json!({
+            "name": f.name, "media_type": f.media_type, "size": f.size, "sha256": f.sha256,
+        }),
+    }
+}
+
+/// Escapes a key for a JSON Pointer.
+fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+struct Out<'a> {
+    form: &'a Form,
+    st: &'a State,
+    lang: &'a str,
+    default_lang: &'a str,
+    msg_lang: &'static str,
+    errors: Vec<ValidationError>,
+}
+
+impl Out<'_> {
+    fn push(&mut self, path: &str, code: ErrorCode, args: &MsgArgs<'_>) {
+        self.errors.push(ValidationError {
+            path: path.to_owned(),
+            code,
+            message: message(code, self.msg_lang, args),
+        });
+    }
+
+    fn label(&self, node: NodeId) -> &str {
+        self.form.nodes[node].label.get(self.lang, self.default_lang)
+    }
+
+    /// Reports the errors of a container instance and returns its accepted data.
+    fn container(
+        &mut self,
+        group: Option<NodeId>,
+        inst: usize,
+        obj: &Map<String, Json>,
+        ptr: &str,
+    ) -> Map<String, Json> {
+        let form = self.form;
+        let container = form.container(group);
+        let mut data = Map::new();
+        for &node in &container.children {
+            let n = &form.nodes[node];
+            let Some(slot) = self.st.slot(form, node, inst) else {
+                continue;
+            };
+            if !slot.visible {
+                continue;
+            }
+            let path = format!("{ptr}/{}", pointer_token(&n.key));
+            match &n.kind {
+                NodeKind::Field { .. } => {
+                    if let Some(v) = self.field(node, inst, &path) {
+                        data.insert(n.key.clone(), v);
+                    }
+                }
+                NodeKind::Group { repeat, .. } => {
+                    if let Raw::Bad(code) = slot.raw {
+                        let label = self.label(node).to_owned();
+                        self.push(&path, code, &MsgArgs { label: &label, ..Default::default() });
+                        continue;
+                    }
+                    let empty = Map::new();
+                    let sub = obj.get(&n.key);
+                    match repeat {
+                        None => {
+                            let inner = sub.and_then(Json::as_object).unwrap_or(&empty);
+                            let d = self.container(Some(node), inst, inner, &path);
+                            if !d.is_empty() {
+                                data.insert(n.key.clone(), Json::Object(d));
+                            }
+                        }
+                        Some(rep) => {
+                            let owner = self.st.owner(form, node, inst).unwrap_or(inst);
+                            let items = self.st.items(node, owner).to_vec();
+                            let count = items.len() as u64;
+                            let label = self.label(node).to_owned();
+                            if count < u64::from(rep.min) {
+                                let bound = rep.min.to_string();
+                                self.push(&path, ErrorCode::RepeatMin, &MsgArgs { label: &label, bound, ..Default::default() });
+                            }
+                            if let Some(max) = rep.max {
+                                if count > u64::from(max) {
+                                    let bound = max.to_string();
+                                    self.push(&path, ErrorCode::RepeatMax, &MsgArgs { label: &label, bound, ..Default::default() });
+                                }
+                            }
+                            let arr = sub.and_then(Json::as_array);
+                            let mut out_items = Vec::with_capacity(items.len());
+                            for (i, &item) in items.iter().enumerate() {
+                                let ipath = format!("{path}/{i}");
+                                if self.st.insts[item].bad_item {
+                                    self.push(&ipath, ErrorCode::Type, &MsgArgs { label: &label, ..Default::default() });
+                                    out_items.push(Json::Object(Map::new()));
+                                    continue;
+                                }
+                                let inner = arr
+                                    .and_then(|a| a.get(i))
+                                    .and_then(Json::as_object)
+                                    .unwrap_or(&empty);
+                                let d = self.container(Some(node), item, inner, &ipath);
+                                out_items.push(Json::Object(d));
+                            }
+                            if !out_items.is_empty() {
+                                data.insert(n.key.clone(), Json::Array(out_items));
+                            }
+                        }
+                    }
+                }
+                NodeKind::Page => {}
+            }
+        }
+        for key in obj.keys() {
+            if !container.by_key.contains_key(key) {
+                let path = format!("{ptr}/{}", pointer_token(key));
+                self.push(&path, ErrorCode::Unknown, &MsgArgs { label: key, ..Default::default() });
+            }
+        }
+        for check in &container.checks {
+            let gate_visible = match check.gate {
+                Some(g) => self.st.slot(form, g, inst).is_some_and(|s| s.visible),
+                None => true,
+            };
+            if gate_visible && !truthy(&self.st.eval(form, &check.condition, inst)) {
+                self.errors.push(ValidationError {
+                    path: ptr.to_owned(),
+                    code: ErrorCode::Check,
+                    message: check.message.get(self.lang, self.default_lang).to_owned(),
+                });
+            }
+        }
+        data
+    }
+
+    /// Reports the errors of a visible field and returns its accepted value.
+    fn field(&mut self, node: NodeId, inst: usize, path: &str) -> Option<Json> {
+        let form = self.form;
+        let st = self.st;
+        let n = &form.nodes[node];
+        let NodeKind::Field {
+            field,
+            required_when,
+            min,
+            max,
+            pattern,
+            value: computed,
+            ..
+        } = &n.kind
+        else {
+            return None;
+        };
+        let slot = st.slot(form, node, inst)?;
+        let label = self.label(node).to_owned();
+        let mut args = MsgArgs {
+            label: &label,
+            is_choice: matches!(field.ty, FieldType::Choice { .. } | FieldType::Multichoice { .. } | FieldType::Boolean),
+            is_date: matches!(field.ty, FieldType::Date),
+            format: format_kind(&field.ty),
+            ..Default::default()
+        };
+        if computed.is_none() {
+            if let Raw::Bad(code) = slot.raw {
+                self.push(path, code, &args);
+                return None;
+            }
+        }
+        let Some(value) = &slot.value else {
+            let required = match &field.required {
+                Some(Required::Always) => true,
+                Some(Required::When(_)) => required_when
+                    .as_ref()
+                    .is_some_and(|c| truthy(&st.eval(form, c, inst))),
+                None => false,
+            };
+            if required && computed.is_none() {
+                self.push(path, ErrorCode::Required, &args);
+            }
+            return None;
+        };
+        if computed.is_none() {
+            let bound = |expr: &Option<crate::form::RExpr>, bad: fn(std::cmp::Ordering) -> bool| {
+                let b = st.eval(form, expr.as_ref()?, inst)?;
+                bad(value.compare(&b)?).then(|| show_bound(&b, &field.ty, self.msg_lang))
+            };
+            let below = bound(min, std::cmp::Ordering::is_lt);
+            let above = bound(max, std::cmp::Ordering::is_gt);
+            if let Some(b) = below {
+                args.bound = b;
+                self.push(path, ErrorCode::Min, &args);
+            }
+            if let Some(b) = above {
+                args.bound = b;
+                self.push(path, ErrorCode::Max, &args);
+            }
+            let len = match value {
+                Value::Text(t) => Some(t.chars().count() as u64),
+                Value::List(l) => Some(l.len() as u64),
+                _ => None,
+            };
+            if let Some(len) = len {
+                if let Some(m) = field.minlength.filter(|m| len < *m) {
+                    args.bound = m.to_string();
+                    self.push(path, ErrorCode::Minlength, &args);
+                }
+                if let Some(m) = field.maxlength.filter(|m| len > *m) {
+                    args.bound = m.to_string();
+                    self.push(path, ErrorCode::Maxlength, &args);
+                }
+            }
+            if let (Some(re), Value::Text(t)) = (pattern, value) {
+                if !re.is_match(t) {
+                    let custom = field
+                        .pattern
+                        .as_ref()
+                        .and_then(|p| p.message.as_ref())
+                        .map(|m| m.get(self.lang, self.default_lang).to_owned());
+                    match custom {
+                        Some(message) => self.errors.push(ValidationError {
+                            path: path.to_owned(),
+                            code: ErrorCode::Pattern,
+                            message,
+                        }),
+                        None => self.push(path, ErrorCode::Pattern, &args),
+                    }
+                }
+            }
+            if let Value::File(f) = value {
+                if !field.accept.is_empty() && !formats::media_type_accepted(&f.media_type, &field.accept) {
+                    args.bound = field.accept.join(", ");
+                    self.push(path, ErrorCode::FileType, &args);
+                }
+                if let Some(max) = field.maxsize.filter(|m| f.size > *m) {
+                    args.bound = show_size(max);
+                    self.push(path, ErrorCode::FileSize, &args);
+                }
+            }
+        }
+        Some(value_json(&field.ty, value))
+    }
+}
+
+fn format_kind(ty: &FieldType) -> &'static str {
+    match ty {
+        FieldType::Date => "date",
+        FieldType::Email => "email",
+        FieldType::Phone => "phone",
+        FieldType::Iban => "iban",
+        FieldType::Postcode => "postcode",
+        _ => "",
+    }
+}
+
+/// A bound as shown in a message: dates as `1.5.2024` (de) or `2024-05-01` (en).
+fn show_bound(v: &Value, ty: &FieldType, lang: &str) -> String {
+    use chrono::Datelike;
+    match v {
+        Value::Date(d) if lang == "de" => format!("{}.{}.{}", d.day(), d.month(), d.year()),
+        Value::Date(d) => format_date(*d),
+        Value::Number(d) if matches!(ty, FieldType::Money) => {
+            let s = round_money(*d).to_string();
+            if lang == "de" {
+                format!("{} €", s.replace('.', ","))
+            } else {
+                format!("€{s}")
+            }
+        }
+        Value::Number(d) if lang == "de" => d.normalize().to_string().replace('.', ","),
+        Value::Number(d) => d.normalize().to_string(),
+        Value::Text(t) => t.clone(),
+        _ => String::new(),
+    }
+}
+
+fn show_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else if bytes >= 1024 && bytes % 1024 == 0 {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} B")
+    }
+}
