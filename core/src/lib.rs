@@ -12,6 +12,7 @@
 
 pub mod expr;
 pub mod model;
+pub mod schema;
 pub mod value;
 pub mod artifact;
 mod eval;
@@ -23,3 +24,9 @@ mod validate;
 pub use artifact::{Artifact, ArtifactError};
 pub use form::{Form, ModelError};
 pub use validate::{ErrorCode, FeeAmount, ValidateOptions, ValidationError, ValidationResult};
+
+/// Checks a `pattern` the way loading a form does: it must be a valid regular expression
+/// of the `regex` crate, matched against the whole value, and not too large.
+pub fn check_pattern(regex: &str) -> Result<(), String> {
+    form::compile_pattern(regex).map(|_| ())
+}

@@ -69,6 +69,8 @@ pub enum Code {
     TooComplex,
     /// W0001: a field can never be shown or can never be filled in usefully.
     Unused,
+    /// W0002: a field without a label.
+    MissingLabel,
 }
 
 impl Code {
@@ -94,6 +96,7 @@ impl Code {
         Code::RepeatScope,
         Code::TooComplex,
         Code::Unused,
+        Code::MissingLabel,
     ];
 
     /// The stable code (`E0001`).
@@ -119,6 +122,7 @@ impl Code {
             Code::RepeatScope => "E0018",
             Code::TooComplex => "E0019",
             Code::Unused => "W0001",
+            Code::MissingLabel => "W0002",
         }
     }
 
@@ -162,6 +166,7 @@ impl Code {
             Code::RepeatScope => "A field inside a repeated group has one value per item, so outside the group it can only be used through count, sum, any or all.",
             Code::TooComplex => "The source is too large or nested too deeply to be processed safely.",
             Code::Unused => "Something will never have an effect, for example a default on a computed field.",
+            Code::MissingLabel => "A field has no `label`, so citizens (and screen readers) see only its id. Give every field a label.",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! efa-dsl: the `.form` language.
 //!
-//! It owns the pest grammar (confined to [`syntax`]), the owned [`ast`] with spans, the
+//! It owns the pest grammar (confined to one private module), the owned [`ast`] with spans, the
 //! compiler from AST to the [`efa_core::model`], and [`diagnostic`]s. It must not know
 //! about files on disk, terminals or HTML: callers hand it source text and render the
 //! diagnostics themselves.
@@ -8,8 +8,14 @@
 #![deny(missing_docs)]
 
 pub mod ast;
+mod compile;
 pub mod diagnostic;
+mod source;
 pub mod span;
+mod syntax;
 
+pub use compile::{compile, compile_form, compile_str, Compiled};
 pub use diagnostic::{Code, Diagnostic, Label, Severity};
+pub use source::SourceMap;
+pub use syntax::parse;
 pub use span::{FileId, Span};

@@ -1,0 +1,610 @@
+//! The compiler: AST -> [`efa_core::model::FormModel`], with every problem reported as a
+//! [`Diagnostic`] and compilation continuing past errors so a file's errors come at once.
+//!
+//! Passes: header and languages; lists; parameters; declaration of every field and group
+//! (so references may point forwards); then pages, fields and expressions, typed; then
+//! fees; finally the model is loaded by [`efa_core::Form::new`], whose dependency order
+//! finds cycles between computed values and visibility conditions.
+
+mod body;
+mod expr;
+mod scope;
+
+use std::collections::HashMap;
+
+use efa_core::expr::{Expr as CExpr, Lit, UnOp};
+use efa_core::model::{Codelist, Fee, FieldType, FimRef, FormModel, List, ListOption, Param, Text};
+
+use self::expr::{Ctx, Ty};
+use self::scope::{did_you_mean, SymId, SymKind, Sym, Symbols};
+use crate::ast::{self, BodyItem, BodyItemKind, ExprKind, FormItemKind, TextLit};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::SourceMap;
+use crate::span::{FileId, Span};
+
+/// The outcome of compiling one file.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The model, if there were no errors (warnings may accompany it).
+    pub model: Option<FormModel>,
+    /// Every error and warning, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Compiles the file `file` of `sources`.
+pub fn compile(sources: &SourceMap, file: FileId) -> Compiled {
+    match crate::syntax::parse(sources.text(file), file) {
+        Err(diagnostics) => Compiled {
+            model: None,
+            diagnostics,
+        },
+        Ok(parsed) => match &parsed.doc {
+            ast::Document::Form(form) => compile_form(form),
+        },
+    }
+}
+
+/// Compiles a source text on its own (file name `<input>`); handy in tests and examples.
+pub fn compile_str(source: &str) -> Result<FormModel, Vec<Diagnostic>> {
+    let mut sources = SourceMap::new();
+    let file = sources.add("<input>", source);
+    let c = compile(&sources, file);
+    c.model.ok_or(c.diagnostics)
+}
+
+/// Compiles a parsed form declaration.
+pub fn compile_form(form: &ast::FormDecl) -> Compiled {
+    let mut c = Compiler {
+        diags: Vec::new(),
+        symbols: Symbols::default(),
+        param_types: HashMap::new(),
+        list_keys: HashMap::new(),
+        languages: Vec::new(),
+        spans: HashMap::new(),
+        sym_of_span: HashMap::new(),
+        _life: std::marker::PhantomData,
+    };
+    let model = c.form(form);
+    let mut diagnostics = c.diags;
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
+    let failed = diagnostics.iter().any(Diagnostic::is_error);
+    Compiled {
+        model: if failed { None } else { model },
+        diagnostics,
+    }
+}
+
+pub(crate) struct Compiler<'a> {
+    diags: Vec<Diagnostic>,
+    symbols: Symbols,
+    param_types: HashMap<String, Ty>,
+    list_keys: HashMap<String, Vec<String>>,
+    languages: Vec<String>,
+    /// Where each page, group and field is declared, for cycle reports (`field a.b`).
+    spans: HashMap<String, Span>,
+    /// The symbol declared at an id's span.
+    sym_of_span: HashMap<Span, SymId>,
+    _life: std::marker::PhantomData<&'a ()>,
+}
+
+const TYPES: &[&str] = &[
+    "text", "textarea", "integer", "decimal", "money", "date", "boolean", "choice",
+    "multichoice", "email", "phone", "iban", "postcode", "file",
+];
+
+impl Compiler<'_> {
+    pub(crate) fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn default_lang(&self) -> &str {
+        self.languages.first().map_or("de", String::as_str)
+    }
+
+    fn text(&mut self, t: &TextLit) -> Text {
+        let default = self.default_lang().to_owned();
+        let mut text = Text::new(&default, t.default.value.clone());
+        for (lang, s) in &t.translations {
+            if !self.languages.iter().any(|l| l == &lang.name) {
+                let mut d = Diagnostic::new(
+                    Code::UnknownLanguage,
+                    lang.span,
+                    format!("the form does not list the language `{}`", lang.name),
+                )
+                .with_hint(format!(
+                    "add it to `languages` (now: {})",
+                    self.languages.join(", ")
+                ));
+                if self.languages.len() == 1 && lang.name == "en" {
+                    d = d.with_hint("languages de, en");
+                }
+                self.error(d);
+                continue;
+            }
+            if text.0.contains_key(&lang.name) {
+                self.error(Diagnostic::new(
+                    Code::DuplicateProperty,
+                    lang.span,
+                    format!("this text is given twice in `{}`", lang.name),
+                ));
+                continue;
+            }
+            text.0.insert(lang.name.clone(), s.value.clone());
+        }
+        text
+    }
+
+    fn fim(&mut self, f: &ast::FimLit) -> FimRef {
+        FimRef {
+            id: f.id.value.clone(),
+            version: f.version.as_ref().map(|v| v.value.clone()),
+        }
+    }
+
+    fn form(&mut self, form: &ast::FormDecl) -> Option<FormModel> {
+        // Pass 1: header, languages first since texts depend on them.
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let mut dup = |c: &mut Self, key: &'static str, span: Span| -> bool {
+            if let Some(first) = seen.get(key) {
+                c.error(
+                    Diagnostic::new(Code::DuplicateProperty, span, format!("`{key}` is given twice"))
+                        .with_label(*first, "first given here"),
+                );
+                return true;
+            }
+            seen.insert(key, span);
+            false
+        };
+        for item in &form.items {
+            if let FormItemKind::Languages(langs) = &item.kind {
+                if dup(self, "languages", item.span) {
+                    continue;
+                }
+                for l in langs {
+                    let valid = (2..=3).contains(&l.name.len())
+                        && l.name.bytes().all(|b| b.is_ascii_lowercase());
+                    if !valid {
+                        self.error(
+                            Diagnostic::new(
+                                Code::InvalidValue,
+                                l.span,
+                                format!("`{}` is not a language code", l.name),
+                            )
+                            .with_hint("use two-letter codes such as de, en, tr, uk"),
+                        );
+                    } else if self.languages.contains(&l.name) {
+                        self.error(Diagnostic::new(
+                            Code::DuplicateProperty,
+                            l.span,
+                            format!("the language `{}` is listed twice", l.name),
+                        ));
+                    } else {
+                        self.languages.push(l.name.clone());
+                    }
+                }
+            }
+        }
+        if self.languages.is_empty() {
+            self.languages.push("de".to_owned());
+        }
+        let mut version = None;
+        let mut title = None;
+        let mut description = None;
+        let mut leika = None;
+        let mut fim = None;
+        let mut publisher = None;
+        for item in &form.items {
+            match &item.kind {
+                FormItemKind::Version(v) => {
+                    if dup(self, "version", item.span) {
+                        continue;
+                    }
+                    if semver::Version::parse(&v.value).is_err() {
+                        self.error(
+                            Diagnostic::new(
+                                Code::InvalidVersion,
+                                v.span,
+                                format!("\"{}\" is not a semantic version", v.value),
+                            )
+                            .with_hint("write MAJOR.MINOR.PATCH, e.g. \"1.2.0\""),
+                        );
+                    }
+                    version = Some(v.value.clone());
+                }
+                FormItemKind::Title(t) => {
+                    if !dup(self, "title", item.span) {
+                        title = Some(self.text(t));
+                    }
+                }
+                FormItemKind::Description(t) => {
+                    if !dup(self, "description", item.span) {
+                        description = Some(self.text(t));
+                    }
+                }
+                FormItemKind::Leika(l) => {
+                    if dup(self, "leika", item.span) {
+                        continue;
+                    }
+                    if l.value.len() != 14 || !l.value.bytes().all(|b| b.is_ascii_digit()) {
+                        self.error(
+                            Diagnostic::new(
+                                Code::InvalidValue,
+                                l.span,
+                                format!("\"{}\" is not a Leistungsschluessel", l.value),
+                            )
+                            .with_hint("a LeiKa key has 14 digits, e.g. \"99063006000000\""),
+                        );
+                    }
+                    leika = Some(l.value.clone());
+                }
+                FormItemKind::Fim(f) => {
+                    if !dup(self, "fim", item.span) {
+                        fim = Some(self.fim(f));
+                    }
+                }
+                FormItemKind::Publisher(p) => {
+                    if dup(self, "publisher", item.span) {
+                        continue;
+                    }
+                    if p.value.trim().is_empty() {
+                        self.error(
+                            Diagnostic::new(Code::InvalidValue, p.span, "the publisher is empty")
+                                .with_hint("name the owning state, e.g. \"TH\""),
+                        );
+                    }
+                    publisher = Some(p.value.clone());
+                }
+                _ => {}
+            }
+        }
+        for (name, missing) in [
+            ("version", version.is_none()),
+            ("title", title.is_none()),
+            ("publisher", publisher.is_none()),
+        ] {
+            if missing {
+                let example = match name {
+                    "version" => "version \"1.0.0\"",
+                    "title" => "title \"Antrag auf ...\"",
+                    _ => "publisher \"TH\"",
+                };
+                self.error(
+                    Diagnostic::new(
+                        Code::MissingHeader,
+                        form.id.span,
+                        format!("the form `{}` has no `{name}`", form.id.name),
+                    )
+                    .with_hint(format!("add `{example}` to the form")),
+                );
+            }
+        }
+
+        // Pass 2: lists.
+        let mut lists = Vec::new();
+        let mut list_spans: HashMap<String, Span> = HashMap::new();
+        for item in &form.items {
+            let FormItemKind::List(l) = &item.kind else {
+                continue;
+            };
+            if let Some(first) = list_spans.get(&l.id.name) {
+                self.error(
+                    Diagnostic::new(Code::Duplicate, l.id.span, format!("the list `{}` is defined twice", l.id.name))
+                        .with_label(*first, "first defined here"),
+                );
+                continue;
+            }
+            list_spans.insert(l.id.name.clone(), l.id.span);
+            let mut options: Vec<ListOption> = Vec::new();
+            let mut key_spans: HashMap<String, Span> = HashMap::new();
+            for o in &l.options {
+                if let Some(first) = key_spans.get(&o.key.value) {
+                    self.error(
+                        Diagnostic::new(Code::Duplicate, o.key.span, format!("the option `{}` appears twice in the list `{}`", o.key.value, l.id.name))
+                            .with_label(*first, "first here"),
+                    );
+                    continue;
+                }
+                if o.key.value.is_empty() {
+                    self.error(Diagnostic::new(Code::InvalidValue, o.key.span, "an option key must not be empty"));
+                }
+                key_spans.insert(o.key.value.clone(), o.key.span);
+                let text = self.text(&o.text);
+                options.push(ListOption { key: o.key.value.clone(), text });
+            }
+            if options.is_empty() && l.codelist.is_none() {
+                self.error(
+                    Diagnostic::new(Code::InvalidValue, l.id.span, format!("the list `{}` has no options", l.id.name))
+                        .with_hint("add options, or name the code list they come from: list ID codelist \"urn:...\" { }"),
+                );
+            }
+            self.list_keys.insert(l.id.name.clone(), options.iter().map(|o| o.key.clone()).collect());
+            lists.push(List {
+                id: l.id.name.clone(),
+                codelist: l.codelist.as_ref().map(|u| Codelist {
+                    urn: u.value.clone(),
+                    version: l.codelist_version.as_ref().map(|v| v.value.clone()),
+                }),
+                options,
+            });
+        }
+
+        // Pass 3: parameter types (values are typed below, once fields are declared).
+        let mut param_spans: HashMap<String, Span> = HashMap::new();
+        let mut param_decls = Vec::new();
+        for item in &form.items {
+            let FormItemKind::Param(p) = &item.kind else {
+                continue;
+            };
+            if let Some(first) = param_spans.get(&p.name.name) {
+                self.error(
+                    Diagnostic::new(Code::Duplicate, p.name.span, format!("the parameter `{}` is defined twice", p.name.name))
+                        .with_label(*first, "first defined here"),
+                );
+                continue;
+            }
+            param_spans.insert(p.name.name.clone(), p.name.span);
+            let Some(ft) = self.field_type(&p.ty) else {
+                continue;
+            };
+            if matches!(ft, FieldType::Multichoice { .. } | FieldType::File) {
+                self.error(Diagnostic::new(
+                    Code::TypeMismatch,
+                    p.ty.span,
+                    format!("a parameter cannot be of type `{}`", ft.name()),
+                ));
+                continue;
+            }
+            self.param_types.insert(p.name.name.clone(), Ty::of_field(&ft));
+            param_decls.push((p, ft));
+        }
+
+        // Pass 4: declare every field and group so references may point forwards.
+        let mut page_spans: HashMap<String, Span> = HashMap::new();
+        for item in &form.items {
+            let FormItemKind::Page(p) = &item.kind else {
+                continue;
+            };
+            if let Some(first) = page_spans.get(&p.id.name) {
+                self.error(
+                    Diagnostic::new(Code::Duplicate, p.id.span, format!("the page `{}` is defined twice", p.id.name))
+                        .with_label(*first, "first defined here"),
+                );
+            } else {
+                page_spans.insert(p.id.name.clone(), p.id.span);
+                self.spans.insert(format!("page {}", p.id.name), p.id.span);
+            }
+            self.declare(&p.items, None, "");
+        }
+        for (name, span) in &param_spans {
+            if let Some(sym) = self.symbols.child(None, name) {
+                let field_span = self.symbols.syms[sym].span;
+                let (first, second) = if field_span < *span { (field_span, *span) } else { (*span, field_span) };
+                self.error(
+                    Diagnostic::new(Code::Duplicate, second, format!("`{name}` is both a parameter and a field"))
+                        .with_label(first, "also defined here")
+                        .with_hint("fields and parameters share one namespace; rename one of them"),
+                );
+            }
+        }
+
+        // Pass 5: parameter values, pages, fees.
+        let mut params = Vec::new();
+        for (p, ft) in param_decls {
+            let want = Ty::of_field(&ft);
+            let value = match self.constant(&p.value) {
+                Some(_) => {
+                    let ce = self.expr_expect(&p.value, Ctx { container: None }, &want, &format!("the value of `{}`", p.name.name));
+                    match ce {
+                        CExpr::Lit(l) => Some(fit_lit(l, &ft)),
+                        _ => None,
+                    }
+                }
+                None => {
+                    self.error(
+                        Diagnostic::new(Code::TypeMismatch, p.value.span, format!("the value of the parameter `{}` must be a constant", p.name.name))
+                            .with_hint("write a number, a text in quotes, a date or true/false"),
+                    );
+                    None
+                }
+            };
+            if let Some(value) = value {
+                params.push(Param { name: p.name.name.clone(), ty: ft, value });
+            }
+        }
+        let mut pages = Vec::new();
+        for item in &form.items {
+            if let FormItemKind::Page(p) = &item.kind {
+                pages.push(self.page(p));
+            }
+        }
+        if pages.is_empty() {
+            self.error(
+                Diagnostic::new(Code::MissingHeader, form.id.span, format!("the form `{}` has no page", form.id.name))
+                    .with_hint("add a page: page antrag \"Antrag\" { field ... }"),
+            );
+        }
+        let mut fees = Vec::new();
+        let mut fee_spans: HashMap<String, Span> = HashMap::new();
+        for item in &form.items {
+            let FormItemKind::Fee(f) = &item.kind else {
+                continue;
+            };
+            if let Some(first) = fee_spans.get(&f.id.name) {
+                self.error(
+                    Diagnostic::new(Code::Duplicate, f.id.span, format!("the fee `{}` is defined twice", f.id.name))
+                        .with_label(*first, "first defined here"),
+                );
+                continue;
+            }
+            fee_spans.insert(f.id.name.clone(), f.id.span);
+            let label = self.text(&f.label);
+            let amount = self.expr_expect(&f.amount, Ctx { container: None }, &Ty::Money, &format!("the amount of the fee `{}`", f.id.name));
+            fees.push(Fee { id: f.id.name.clone(), label, amount });
+        }
+
+        let model = FormModel {
+            id: form.id.name.clone(),
+            version: version?,
+            title: title?,
+            description,
+            leika,
+            fim,
+            publisher: publisher?,
+            languages: self.languages.clone(),
+            params,
+            lists,
+            pages,
+            fees,
+            base: None,
+        };
+        if self.diags.iter().any(Diagnostic::is_error) {
+            return None;
+        }
+        match efa_core::Form::new(model.clone()) {
+            Ok(_) => Some(model),
+            Err(efa_core::ModelError::Cycle { paths }) => {
+                let spans: Vec<Span> = paths.iter().filter_map(|p| self.spans.get(p).copied()).collect();
+                let at = spans.first().copied().unwrap_or(form.id.span);
+                let mut d = Diagnostic::new(
+                    Code::Cycle,
+                    at,
+                    format!("these depend on each other in a circle: {}", paths.join(" -> ")),
+                )
+                .with_hint("a computed value, default or visibility condition cannot depend on itself, directly or through others");
+                let mut labelled = vec![at];
+                for s in spans.iter().skip(1) {
+                    if !labelled.contains(s) {
+                        labelled.push(*s);
+                        d = d.with_label(*s, "part of the circle");
+                    }
+                }
+                self.error(d);
+                None
+            }
+            Err(other) => {
+                self.error(Diagnostic::new(Code::TypeMismatch, form.id.span, other.to_string()));
+                None
+            }
+        }
+    }
+
+    /// Whether an expression is a constant (literal, or a negated number).
+    fn constant(&self, e: &ast::Expr) -> Option<()> {
+        match &e.kind {
+            ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Date(_) => Some(()),
+            ExprKind::Unary { op: UnOp::Neg, arg } if matches!(arg.kind, ExprKind::Number(_)) => Some(()),
+            _ => None,
+        }
+    }
+
+    fn field_type(&mut self, t: &ast::TypeExpr) -> Option<FieldType> {
+        let name = t.name.name.as_str();
+        let needs_list = matches!(name, "choice" | "multichoice");
+        if !TYPES.contains(&name) {
+            let mut d = Diagnostic::new(Code::UnknownType, t.name.span, format!("there is no field type `{name}`"));
+            if let Some(s) = did_you_mean(name, TYPES.iter().copied()) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
+            } else {
+                d = d.with_hint("field types are text, textarea, integer, decimal, money, date, boolean, choice(LIST), multichoice(LIST), email, phone, iban, postcode, file");
+            }
+            self.error(d);
+            return None;
+        }
+        match (&t.list, needs_list) {
+            (None, true) => {
+                self.error(
+                    Diagnostic::new(Code::UnknownType, t.span, format!("`{name}` needs a list"))
+                        .with_hint(format!("write {name}(LIST), naming a list declared with `list LIST {{ ... }}`")),
+                );
+                return None;
+            }
+            (Some(l), false) => {
+                self.error(Diagnostic::new(Code::UnknownType, l.span, format!("`{name}` takes no list")));
+                return None;
+            }
+            (Some(l), true) if !self.list_keys.contains_key(&l.name) => {
+                let mut d = Diagnostic::new(Code::UnknownList, l.span, format!("there is no list `{}`", l.name));
+                if let Some(s) = did_you_mean(&l.name, self.list_keys.keys().map(String::as_str)) {
+                    d = d.with_hint(format!("did you mean `{s}`?"));
+                } else {
+                    d = d.with_hint(format!("declare it: list {} {{ key \"Text\" ... }}", l.name));
+                }
+                self.error(d);
+                return None;
+            }
+            _ => {}
+        }
+        Some(match name {
+            "text" => FieldType::Text,
+            "textarea" => FieldType::Textarea,
+            "integer" => FieldType::Integer,
+            "decimal" => FieldType::Decimal,
+            "money" => FieldType::Money,
+            "date" => FieldType::Date,
+            "boolean" => FieldType::Boolean,
+            "choice" => FieldType::Choice { list: t.list.as_ref()?.name.clone() },
+            "multichoice" => FieldType::Multichoice { list: t.list.as_ref()?.name.clone() },
+            "email" => FieldType::Email,
+            "phone" => FieldType::Phone,
+            "iban" => FieldType::Iban,
+            "postcode" => FieldType::Postcode,
+            _ => FieldType::File,
+        })
+    }
+
+    /// Declares the fields and groups of a body in `container`.
+    fn declare(&mut self, items: &[BodyItem], container: Option<SymId>, prefix: &str) {
+        for item in items {
+            let (id, kind, inner) = match &item.kind {
+                BodyItemKind::Field(f) => {
+                    let kind = match self.field_type(&f.ty) {
+                        Some(ft) => SymKind::Field(ft),
+                        None => SymKind::Field(FieldType::Text),
+                    };
+                    (&f.id, kind, None)
+                }
+                BodyItemKind::Group(g) => (&g.id, SymKind::Group { repeated: g.repeat.is_some() }, Some(&g.items)),
+                _ => continue,
+            };
+            let path = if prefix.is_empty() { id.name.clone() } else { format!("{prefix}.{}", id.name) };
+            if let Some(existing) = self.symbols.child(container, &id.name) {
+                let first = self.symbols.syms[existing].span;
+                let place = match container {
+                    None => "in this form".to_owned(),
+                    Some(g) => format!("in the group `{}`", self.symbols.syms[g].path),
+                };
+                let mut d = Diagnostic::new(Code::Duplicate, id.span, format!("`{}` is defined twice {place}", id.name))
+                    .with_label(first, "first defined here");
+                if container.is_none() {
+                    d = d.with_hint("pages do not nest data: all fields of all pages share one namespace; rename one, or put it in a group");
+                }
+                self.error(d);
+                // Keep declaring what is inside, against a fresh symbol, to find more errors.
+            }
+            let kind_name = if matches!(kind, SymKind::Field(_)) { "field" } else { "group" };
+            self.spans.entry(format!("{kind_name} {path}")).or_insert(id.span);
+            self.symbols.syms.push(Sym { kind, path: path.clone(), span: id.span, parent: container });
+            let sym = self.symbols.syms.len() - 1;
+            self.symbols
+                .children
+                .entry(container)
+                .or_default()
+                .entry(id.name.clone())
+                .or_insert(sym);
+            self.sym_of_span.insert(id.span, sym);
+            if let Some(inner) = inner {
+                self.declare(inner, Some(sym), &path);
+            }
+        }
+    }
+}
+
+fn fit_lit(l: Lit, ft: &FieldType) -> Lit {
+    match (l, ft) {
+        (Lit::Number(d), FieldType::Money) => Lit::Number(efa_core::value::round_money(d)),
+        (l, _) => l,
+    }
+}
+
+#[cfg(test)]
+mod tests;
