@@ -16,12 +16,14 @@ pub mod schema;
 pub mod value;
 pub mod artifact;
 mod eval;
+mod evaluation;
 mod form;
 pub mod formats;
 mod messages;
 mod validate;
 
 pub use artifact::{Artifact, ArtifactError};
+pub use evaluation::Evaluation;
 pub use form::{Form, ModelError};
 pub use validate::{ErrorCode, FeeAmount, ValidateOptions, ValidationError, ValidationResult};
 

@@ -190,7 +190,7 @@ impl Form {
 }
 
 /// Reads the data of one container into instance `inst`.
-fn load(form: &Form, st: &mut State, group: Option<NodeId>, inst: usize, obj: &Map<String, Json>) {
+pub(crate) fn load(form: &Form, st: &mut State, group: Option<NodeId>, inst: usize, obj: &Map<String, Json>) {
     let container = form.container(group);
     for (key, json) in obj {
         let Some(&node) = container.by_key.get(key) else {

@@ -1,0 +1,110 @@
+//! What a page needs to know about a submission while it is being filled in: which
+//! pages, groups and fields are visible, what computed values and defaults come to, and
+//! the fees. The same for the server's renderer and the browser runtime.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use crate::eval::State;
+use crate::form::{Form, NodeId, NodeKind};
+use crate::validate::{value_json, FeeAmount, ValidateOptions};
+use crate::value::{round_money, Value};
+
+/// Visibility and values of one submission.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Page id -> visible.
+    pub pages: BTreeMap<String, bool>,
+    /// JSON Pointer of every field and group instance -> visible.
+    pub visible: BTreeMap<String, bool>,
+    /// JSON Pointer -> value, for fields whose value is computed or comes from a default.
+    pub computed: BTreeMap<String, Json>,
+    /// The fees that have a value.
+    pub fees: Vec<FeeAmount>,
+}
+
+impl Evaluation {
+    /// Whether the field or group at this JSON Pointer is shown (unknown pointers: false).
+    pub fn is_visible(&self, pointer: &str) -> bool {
+        self.visible.get(pointer).copied().unwrap_or(false)
+    }
+
+    /// Whether the page is shown.
+    pub fn page_visible(&self, page: &str) -> bool {
+        self.pages.get(page).copied().unwrap_or(false)
+    }
+}
+
+impl Form {
+    /// Works out visibility, computed values and fees for (possibly incomplete) data.
+    pub fn evaluate(&self, data: &Json, opts: &ValidateOptions) -> Evaluation {
+        let default_lang = self.model.default_lang();
+        let lang = opts
+            .lang
+            .as_deref()
+            .filter(|l| self.model.languages.iter().any(|x| x == l))
+            .unwrap_or(default_lang);
+        let mut st = State::new(self, opts.today);
+        let empty = Map::new();
+        crate::validate::load(self, &mut st, None, 0, data.as_object().unwrap_or(&empty));
+        st.evaluate(self);
+        let mut ev = Evaluation {
+            pages: BTreeMap::new(),
+            visible: BTreeMap::new(),
+            computed: BTreeMap::new(),
+            fees: Vec::new(),
+        };
+        for (id, node) in self.nodes.iter().enumerate() {
+            if matches!(node.kind, NodeKind::Page) {
+                let vis = st.slot(self, id, 0).is_some_and(|s| s.visible);
+                ev.pages.insert(node.key.clone(), vis);
+            }
+        }
+        self.walk(&st, None, 0, "", &mut ev);
+        ev.fees = self
+            .model
+            .fees
+            .iter()
+            .zip(&self.fees)
+            .filter_map(|(fee, expr)| match st.eval(self, expr, 0) {
+                Some(Value::Number(d)) => Some(FeeAmount {
+                    id: fee.id.clone(),
+                    label: fee.label.get(lang, default_lang).to_owned(),
+                    amount: round_money(d),
+                }),
+                _ => None,
+            })
+            .collect();
+        ev
+    }
+
+    fn walk(&self, st: &State, group: Option<NodeId>, inst: usize, ptr: &str, ev: &mut Evaluation) {
+        for &node in &self.container(group).children {
+            let n = &self.nodes[node];
+            let Some(slot) = st.slot(self, node, inst) else {
+                continue;
+            };
+            let path = format!("{ptr}/{}", n.key.replace('~', "~0").replace('/', "~1"));
+            ev.visible.insert(path.clone(), slot.visible);
+            match &n.kind {
+                NodeKind::Field { field, value, default, .. } => {
+                    let from_expr = value.is_some()
+                        || (default.is_some() && matches!(slot.raw, crate::eval::Raw::Absent));
+                    if let (true, Some(v)) = (from_expr, &slot.value) {
+                        ev.computed.insert(path, value_json(&field.ty, v));
+                    }
+                }
+                NodeKind::Group { repeat: Some(_), .. } => {
+                    let owner = st.owner(self, node, inst).unwrap_or(inst);
+                    for (i, &item) in st.items(node, owner).iter().enumerate() {
+                        self.walk(st, Some(node), item, &format!("{path}/{i}"), ev);
+                    }
+                }
+                NodeKind::Group { .. } => self.walk(st, Some(node), inst, &path, ev),
+                NodeKind::Page => {}
+            }
+        }
+    }
+}
