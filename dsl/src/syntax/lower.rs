@@ -1,0 +1,699 @@
+//! pest pairs to the owned AST, in one pass.
+//!
+//! The grammar guarantees the shape of every pair; where a child is nonetheless missing
+//! the conversion reports an internal error instead of panicking. Values that pest
+//! accepts but that are still wrong (unknown escapes, numbers beyond `u64`, expressions
+//! nested too deeply) are collected as diagnostics while the tree is built, so one run
+//! reports all of them.
+
+use std::sync::LazyLock;
+
+use efa_core::expr::{BinOp, UnOp};
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+
+use super::lex::MAX_NESTING;
+use super::Rule;
+use crate::ast::*;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::{FileId, Span};
+
+/// The deepest expression tree built (operators, calls and lists all count one level).
+/// Long flat chains such as `a + b + c + ...` grow the tree by one level per operator;
+/// this keeps every recursive walk over the tree (including `Drop`) shallow.
+pub const MAX_EXPR_DEPTH: usize = 256;
+
+/// Loosest to tightest: `or`, `and`, `not`, comparisons and `in`, `+ -`, `* /`, unary `-`.
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::op_or, Assoc::Left))
+        .op(Op::infix(Rule::op_and, Assoc::Left))
+        .op(Op::prefix(Rule::op_not))
+        .op(Op::infix(Rule::op_eq, Assoc::Left)
+            | Op::infix(Rule::op_ne, Assoc::Left)
+            | Op::infix(Rule::op_lt, Assoc::Left)
+            | Op::infix(Rule::op_le, Assoc::Left)
+            | Op::infix(Rule::op_gt, Assoc::Left)
+            | Op::infix(Rule::op_ge, Assoc::Left)
+            | Op::infix(Rule::op_in, Assoc::Left))
+        .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+        .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
+        .op(Op::prefix(Rule::op_neg))
+});
+
+/// Converts the `file` pair into the document.
+pub(super) fn lower_file(
+    mut pairs: Pairs<'_, Rule>,
+    src: &str,
+    file: FileId,
+) -> Result<Document, Vec<Diagnostic>> {
+    let mut cx = Lower {
+        file,
+        errors: Vec::new(),
+    };
+    let form = pairs
+        .next()
+        .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::form_decl))
+        .and_then(|p| cx.form(p));
+    match form {
+        Some(form) if cx.errors.is_empty() => Ok(Document::Form(form)),
+        Some(_) => Err(cx.errors),
+        None => {
+            cx.errors.push(Diagnostic::new(
+                Code::Syntax,
+                Span::new(file, 0, src.len().min(1)),
+                "internal error: the parser produced an unexpected tree; please report this form",
+            ));
+            Err(cx.errors)
+        }
+    }
+}
+
+/// Punctuation and keywords: tokens that carry no content of their own.
+fn is_token(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        lbrace
+            | rbrace
+            | lparen
+            | call_open
+            | rparen
+            | lbracket
+            | rbracket
+            | colon
+            | comma
+            | assign
+            | dotdot
+            | EOI
+            | kw_form
+            | kw_version
+            | kw_fim_version
+            | kw_title
+            | kw_description
+            | kw_leika
+            | kw_fim
+            | kw_publisher
+            | kw_languages
+            | kw_param
+            | kw_list
+            | kw_codelist
+            | kw_page
+            | kw_fee
+            | kw_field
+            | kw_group
+            | kw_repeat
+            | kw_info
+            | kw_check
+            | kw_message
+            | kw_visible
+            | kw_when
+            | kw_hint
+            | kw_label
+            | kw_required
+            | kw_min
+            | kw_max
+            | kw_minlength
+            | kw_maxlength
+            | kw_pattern
+            | kw_default
+            | kw_value
+            | kw_prefill
+            | kw_accept
+            | kw_maxsize
+    )
+}
+
+/// The children of a pair that carry content (no punctuation, no keywords).
+fn kids(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| !is_token(p.as_rule()))
+}
+
+/// Expression result while building: the node and the depth of its tree.
+type Built = (Expr, usize);
+
+struct Lower {
+    file: FileId,
+    errors: Vec<Diagnostic>,
+}
+
+impl Lower {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start(), s.end())
+    }
+
+    fn error(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.errors.push(Diagnostic::new(code, span, message));
+        let last = self.errors.len() - 1;
+        &mut self.errors[last]
+    }
+
+    // ------------------------------------------------------------ form
+
+    fn form(&mut self, pair: Pair<'_, Rule>) -> Option<FormDecl> {
+        let span = self.span(&pair);
+        let mut it = kids(pair);
+        let id = self.ident(it.next()?);
+        let mut items = Vec::new();
+        for item in it {
+            // `form_item` wraps exactly one `f_*`.
+            let entry = item.into_inner().next()?;
+            items.push(self.form_item(entry)?);
+        }
+        Some(FormDecl { id, items, span })
+    }
+
+    fn form_item(&mut self, pair: Pair<'_, Rule>) -> Option<FormItem> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut it = kids(pair);
+        let kind = match rule {
+            Rule::f_version => FormItemKind::Version(self.string(it.next()?)),
+            Rule::f_title => FormItemKind::Title(self.text(it.next()?)?),
+            Rule::f_description => FormItemKind::Description(self.text(it.next()?)?),
+            Rule::f_leika => FormItemKind::Leika(self.string(it.next()?)),
+            Rule::f_fim => FormItemKind::Fim(self.fim(it.next()?)?),
+            Rule::f_publisher => FormItemKind::Publisher(self.string(it.next()?)),
+            Rule::f_languages => FormItemKind::Languages(it.map(|p| self.ident(p)).collect()),
+            Rule::f_param => {
+                let name = self.ident(it.next()?);
+                let ty = self.type_expr(it.next()?)?;
+                let value = self.expr(it.next()?, 0).0;
+                FormItemKind::Param(ParamDecl { name, ty, value })
+            }
+            Rule::f_list => {
+                let id = self.ident(it.next()?);
+                let mut codelist = None;
+                let mut codelist_version = None;
+                let mut options = Vec::new();
+                for p in it {
+                    match p.as_rule() {
+                        Rule::codelist => {
+                            let mut c = kids(p);
+                            codelist = Some(self.string(c.next()?));
+                            codelist_version = c.next().map(|v| self.string(v));
+                        }
+                        Rule::list_option => options.push(self.option(p)?),
+                        _ => return None,
+                    }
+                }
+                FormItemKind::List(ListDecl {
+                    id,
+                    codelist,
+                    codelist_version,
+                    options,
+                })
+            }
+            Rule::f_page => {
+                let id = self.ident(it.next()?);
+                let title = self.text(it.next()?)?;
+                let items = self.body(it)?;
+                FormItemKind::Page(PageDecl { id, title, items })
+            }
+            Rule::f_fee => {
+                let id = self.ident(it.next()?);
+                let label = self.text(it.next()?)?;
+                let amount = self.expr(it.next()?, 0).0;
+                FormItemKind::Fee(FeeDecl { id, label, amount })
+            }
+            _ => return None,
+        };
+        Some(FormItem { kind, span })
+    }
+
+    fn option(&mut self, pair: Pair<'_, Rule>) -> Option<OptionDecl> {
+        let span = self.span(&pair);
+        let mut it = kids(pair);
+        let key_pair = it.next()?.into_inner().next()?;
+        let key = match key_pair.as_rule() {
+            Rule::string => self.string(key_pair),
+            _ => StrLit {
+                value: key_pair.as_str().to_string(),
+                span: self.span(&key_pair),
+            },
+        };
+        let text = self.text(it.next()?)?;
+        Some(OptionDecl { key, text, span })
+    }
+
+    fn fim(&mut self, pair: Pair<'_, Rule>) -> Option<FimLit> {
+        let mut it = kids(pair);
+        let id = self.string(it.next()?);
+        let version = it.next().map(|v| self.string(v));
+        Some(FimLit { id, version })
+    }
+
+    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Option<TypeExpr> {
+        let span = self.span(&pair);
+        let mut it = kids(pair);
+        let name = self.ident(it.next()?);
+        let list = it.next().map(|p| self.ident(p));
+        Some(TypeExpr { name, list, span })
+    }
+
+    // ------------------------------------------------------------ pages and groups
+
+    fn body<'i>(&mut self, items: impl Iterator<Item = Pair<'i, Rule>>) -> Option<Vec<BodyItem>> {
+        let mut out = Vec::new();
+        for item in items {
+            out.push(self.body_item(item.into_inner().next()?)?);
+        }
+        Some(out)
+    }
+
+    fn body_item(&mut self, pair: Pair<'_, Rule>) -> Option<BodyItem> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut it = kids(pair);
+        let kind = match rule {
+            Rule::b_field => {
+                let id = self.ident(it.next()?);
+                let ty = self.type_expr(it.next()?)?;
+                let mut props = Vec::new();
+                for p in it {
+                    props.push(self.prop(p.into_inner().next()?)?);
+                }
+                BodyItemKind::Field(FieldDecl { id, ty, props })
+            }
+            Rule::b_group => {
+                let id = self.ident(it.next()?);
+                let mut title = None;
+                let mut repeat = None;
+                let mut items = Vec::new();
+                for p in it {
+                    match p.as_rule() {
+                        Rule::text => title = Some(self.text(p)?),
+                        Rule::repeat => repeat = Some(self.repeat(p)?),
+                        Rule::body_item => items.push(self.body_item(p.into_inner().next()?)?),
+                        _ => return None,
+                    }
+                }
+                BodyItemKind::Group(GroupDecl {
+                    id,
+                    title,
+                    repeat,
+                    items,
+                })
+            }
+            Rule::b_info => BodyItemKind::Info(self.text(it.next()?)?),
+            Rule::b_check => {
+                let condition = self.expr(it.next()?, 0).0;
+                let message = self.text(it.next()?)?;
+                BodyItemKind::Check(CheckDecl { condition, message })
+            }
+            Rule::b_visible => BodyItemKind::VisibleWhen(self.expr(it.next()?, 0).0),
+            Rule::b_hint => BodyItemKind::Hint(self.text(it.next()?)?),
+            Rule::b_fim => BodyItemKind::Fim(self.fim(it.next()?)?),
+            _ => return None,
+        };
+        Some(BodyItem { kind, span })
+    }
+
+    fn repeat(&mut self, pair: Pair<'_, Rule>) -> Option<RepeatLit> {
+        let span = self.span(&pair);
+        let mut it = kids(pair);
+        let min = self.int(it.next()?);
+        let max = it.next().map(|p| self.int(p));
+        Some(RepeatLit { min, max, span })
+    }
+
+    // ------------------------------------------------------------ properties
+
+    fn prop(&mut self, pair: Pair<'_, Rule>) -> Option<Prop> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        // The keyword is the first token; `fim` sits inside its `fim_lit`.
+        let first = pair.clone().into_inner().next()?;
+        let keyword = match first.as_rule() {
+            Rule::fim_lit => self.span(&first.into_inner().next()?),
+            _ => self.span(&first),
+        };
+        let mut it = kids(pair);
+        let kind = match rule {
+            Rule::p_label => PropKind::Label(self.text(it.next()?)?),
+            Rule::p_hint => PropKind::Hint(self.text(it.next()?)?),
+            Rule::p_required => PropKind::Required,
+            Rule::p_required_when => PropKind::RequiredWhen(self.expr(it.next()?, 0).0),
+            Rule::p_visible => PropKind::VisibleWhen(self.expr(it.next()?, 0).0),
+            Rule::p_min => PropKind::Min(self.expr(it.next()?, 0).0),
+            Rule::p_max => PropKind::Max(self.expr(it.next()?, 0).0),
+            Rule::p_minlength => PropKind::MinLength(self.int(it.next()?)),
+            Rule::p_maxlength => PropKind::MaxLength(self.int(it.next()?)),
+            Rule::p_pattern => {
+                let regex = self.string(it.next()?);
+                let message = match it.next() {
+                    Some(p) => Some(self.text(p)?),
+                    None => None,
+                };
+                PropKind::Pattern { regex, message }
+            }
+            Rule::p_default => PropKind::Default(self.expr(it.next()?, 0).0),
+            Rule::p_value => PropKind::Value(self.expr(it.next()?, 0).0),
+            Rule::p_prefill => PropKind::Prefill(kids(it.next()?).map(|p| self.ident(p)).collect()),
+            Rule::p_fim => PropKind::Fim(self.fim(it.next()?)?),
+            Rule::p_accept => PropKind::Accept(it.map(|p| self.string(p)).collect()),
+            Rule::p_maxsize => {
+                let size = self.int(it.next()?);
+                let unit = self.ident(it.next()?);
+                PropKind::MaxSize { size, unit }
+            }
+            _ => return None,
+        };
+        Some(Prop {
+            kind,
+            span,
+            keyword,
+        })
+    }
+
+    // ------------------------------------------------------------ literals
+
+    fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn int(&mut self, pair: Pair<'_, Rule>) -> IntLit {
+        let span = self.span(&pair);
+        let value = match pair.as_str().parse::<u64>() {
+            Ok(v) => v,
+            Err(_) => {
+                self.error(
+                    Code::Syntax,
+                    span,
+                    format!("this number is too large (at most {})", u64::MAX),
+                );
+                0
+            }
+        };
+        IntLit { value, span }
+    }
+
+    /// A `string` pair: its escapes resolved; bad escapes are reported.
+    fn string(&mut self, pair: Pair<'_, Rule>) -> StrLit {
+        let span = self.span(&pair);
+        let value = match pair.into_inner().find(|p| p.as_rule() == Rule::str_body) {
+            Some(body) => {
+                let start = body.as_span().start();
+                self.unescape(body.as_str(), start)
+            }
+            None => String::new(),
+        };
+        StrLit { value, span }
+    }
+
+    fn unescape(&mut self, body: &str, offset: usize) -> String {
+        let mut out = String::with_capacity(body.len());
+        let mut chars = body.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            let Some((j, e)) = chars.next() else {
+                // The grammar never ends a body on a lone backslash.
+                break;
+            };
+            match e {
+                '"' => out.push('"'),
+                '\\' => out.push('\\'),
+                'n' => out.push('\n'),
+                'u' => {
+                    // `\u{X}` .. `\u{XXXXXX}`
+                    let rest = &body[j + 1..];
+                    let close = rest.find('}');
+                    let digits = match (rest.strip_prefix('{'), close) {
+                        (Some(_), Some(close)) => Some(&rest[1..close]),
+                        _ => None,
+                    };
+                    let ok = digits.filter(|d| {
+                        (1..=6).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_hexdigit())
+                    });
+                    match ok {
+                        Some(d) => {
+                            let end = j + 1 + d.len() + 2;
+                            // Skip the `{digits}` just read.
+                            while chars.peek().is_some_and(|&(k, _)| k < end) {
+                                chars.next();
+                            }
+                            let span = Span::new(self.file, offset + i, offset + end);
+                            match u32::from_str_radix(d, 16).ok().and_then(char::from_u32) {
+                                Some(ch) => out.push(ch),
+                                None => {
+                                    self.error(
+                                        Code::Syntax,
+                                        span,
+                                        format!("`\\u{{{d}}}` is not a valid character code"),
+                                    )
+                                    .hints
+                                    .push(
+                                        "character codes are Unicode scalar values, at most 10FFFF and not D800 to DFFF"
+                                            .into(),
+                                    );
+                                }
+                            }
+                        }
+                        None => {
+                            let end = j + e.len_utf8();
+                            let span = Span::new(self.file, offset + i, offset + end);
+                            self.error(
+                                Code::Syntax,
+                                span,
+                                "expected a character code in braces after `\\u`, such as `\\u{00E4}`",
+                            )
+                            .hints
+                            .push("write 1 to 6 hexadecimal digits between `{` and `}`".into());
+                        }
+                    }
+                }
+                other => {
+                    let span = Span::new(self.file, offset + i, offset + j + other.len_utf8());
+                    let shown = if other.is_control() || other.is_whitespace() {
+                        format!("\\ followed by U+{:04X}", other as u32)
+                    } else {
+                        format!("`\\{other}`")
+                    };
+                    self.error(
+                        Code::Syntax,
+                        span,
+                        format!("unknown escape {shown} in a text"),
+                    )
+                    .hints
+                    .push(
+                        "texts take the escapes `\\\"`, `\\\\`, `\\n` and `\\u{...}`; write `\\\\` for a backslash"
+                            .into(),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// A `text` or `list_text` pair.
+    fn text(&mut self, pair: Pair<'_, Rule>) -> Option<TextLit> {
+        let span = self.span(&pair);
+        let mut it = kids(pair);
+        let default = self.string(it.next()?);
+        let mut translations = Vec::new();
+        for t in it {
+            let mut tk = kids(t);
+            let lang = self.ident(tk.next()?);
+            let s = self.string(tk.next()?);
+            translations.push((lang, s));
+        }
+        Some(TextLit {
+            default,
+            translations,
+            span,
+        })
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    fn placeholder(span: Span) -> Built {
+        (
+            Expr {
+                kind: ExprKind::List(Vec::new()),
+                span,
+            },
+            1,
+        )
+    }
+
+    fn too_deep(&mut self, span: Span) {
+        self.error(
+            Code::TooComplex,
+            span,
+            format!("nested too deeply (more than {MAX_NESTING} levels)"),
+        )
+        .hints
+        .push("split the expression into smaller parts, for example with computed fields (`value = ...`)".into());
+    }
+
+    /// An `expr` pair. `depth` counts the expression levels around it (brackets and
+    /// prefix operators), which bounds the recursion here and in the Pratt parser.
+    fn expr(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built {
+        let span = self.span(&pair);
+        if depth >= MAX_NESTING {
+            self.too_deep(span);
+            return Self::placeholder(span);
+        }
+        // Each prefix operator is one level of recursion in the Pratt parser.
+        let mut run = 0;
+        let mut longest = 0;
+        for p in pair.clone().into_inner() {
+            if matches!(p.as_rule(), Rule::op_neg | Rule::op_not) {
+                run += 1;
+                longest = longest.max(run);
+                if depth + run >= MAX_NESTING {
+                    let s = self.span(&p);
+                    self.too_deep(s);
+                    return Self::placeholder(span);
+                }
+            } else {
+                run = 0;
+            }
+        }
+        let inner_depth = depth + 1 + longest;
+        let file = self.file;
+        let mut failed = false;
+        let built = PRATT
+            .map_primary(|p| self.operand(p, inner_depth))
+            .map_prefix(|op, (arg, d)| {
+                let op_span = op.as_span();
+                let span = Span::new(file, op_span.start(), arg.span.end as usize);
+                let op = if op.as_rule() == Rule::op_not {
+                    UnOp::Not
+                } else {
+                    UnOp::Neg
+                };
+                (
+                    Expr {
+                        kind: ExprKind::Unary {
+                            op,
+                            arg: Box::new(arg),
+                        },
+                        span,
+                    },
+                    d + 1,
+                )
+            })
+            .map_infix(|(lhs, ld), op, (rhs, rd)| {
+                let d = ld.max(rd) + 1;
+                let span = lhs.span.to(rhs.span);
+                if d > MAX_EXPR_DEPTH {
+                    // Cut the tree here so that it never grows deeper; reported below.
+                    failed = true;
+                    return Self::placeholder(span);
+                }
+                let kind = match op.as_rule() {
+                    Rule::op_in => ExprKind::In {
+                        arg: Box::new(lhs),
+                        list: Box::new(rhs),
+                    },
+                    rule => ExprKind::Binary {
+                        op: binop(rule),
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
+                };
+                (Expr { kind, span }, d)
+            })
+            .parse(pair.into_inner());
+        if failed {
+            self.error(
+                Code::TooComplex,
+                span,
+                format!("this expression is too long (its operators nest more than {MAX_EXPR_DEPTH} levels)"),
+            )
+            .hints
+            .push("split it into smaller parts, for example with computed fields (`value = ...`)".into());
+            return Self::placeholder(span);
+        }
+        built
+    }
+
+    fn operand(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built {
+        let span = self.span(&pair);
+        let leaf = |kind| (Expr { kind, span }, 1);
+        match pair.as_rule() {
+            Rule::number => leaf(ExprKind::Number(pair.as_str().to_string())),
+            Rule::date => leaf(ExprKind::Date(pair.as_str().to_string())),
+            Rule::bool => leaf(ExprKind::Bool(pair.as_str() == "true")),
+            Rule::string => {
+                let s = self.string(pair);
+                leaf(ExprKind::Str(s.value))
+            }
+            Rule::dotted => {
+                let ids = kids(pair).map(|p| self.ident(p)).collect();
+                leaf(ExprKind::Path(ids))
+            }
+            Rule::paren => match kids(pair).next() {
+                Some(inner) => {
+                    let (mut e, d) = self.expr(inner, depth);
+                    e.span = span;
+                    (e, d)
+                }
+                None => Self::placeholder(span),
+            },
+            Rule::list_lit => {
+                let mut d = 0;
+                let mut items = Vec::new();
+                for p in kids(pair) {
+                    let (e, ed) = self.expr(p, depth);
+                    d = d.max(ed);
+                    items.push(e);
+                }
+                (
+                    Expr {
+                        kind: ExprKind::List(items),
+                        span,
+                    },
+                    d + 1,
+                )
+            }
+            Rule::call => {
+                let mut it = kids(pair);
+                let Some(name) = it.next() else {
+                    return Self::placeholder(span);
+                };
+                let name = self.ident(name);
+                let mut d = 0;
+                let mut args = Vec::new();
+                for p in it {
+                    let (e, ed) = self.expr(p, depth);
+                    d = d.max(ed);
+                    args.push(e);
+                }
+                (
+                    Expr {
+                        kind: ExprKind::Call { name, args },
+                        span,
+                    },
+                    d + 1,
+                )
+            }
+            _ => Self::placeholder(span),
+        }
+    }
+}
+
+fn binop(rule: Rule) -> BinOp {
+    match rule {
+        Rule::op_or => BinOp::Or,
+        Rule::op_and => BinOp::And,
+        Rule::op_eq => BinOp::Eq,
+        Rule::op_ne => BinOp::Ne,
+        Rule::op_lt => BinOp::Lt,
+        Rule::op_le => BinOp::Le,
+        Rule::op_gt => BinOp::Gt,
+        Rule::op_ge => BinOp::Ge,
+        Rule::op_add => BinOp::Add,
+        Rule::op_sub => BinOp::Sub,
+        Rule::op_mul => BinOp::Mul,
+        _ => BinOp::Div,
+    }
+}
