@@ -1,1 +1,8 @@
-fn main(){}
+//! The `efa` command: compile, check, build and run forms (SPEC section 4).
+//! See `efa --help`; the commands live in `src/cli/`, one file each.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,90 @@
+//! `efa validate FORM DATA.json [--lang L] [--today YYYY-MM-DD]`: validate a submission
+//! and print the result of SPEC section 3 (pretty JSON, keys `valid`, `errors`, `fees`,
+//! `data`). Exit 0 valid, 1 invalid, 2 when the form does not load or the data is not
+//! JSON. `DATA` may be `-` for standard input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use efa_forms::core::ValidateOptions;
+
+use super::{load, Ctx, Failure, Status};
+
+/// Arguments of `efa validate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The form: a .form source or a .form.json artifact.
+    #[arg(value_name = "FORM")]
+    form: PathBuf,
+    /// The submission: a JSON file, or `-` for standard input.
+    #[arg(value_name = "DATA.json")]
+    data: PathBuf,
+    /// Language of the messages (default: the form's first language).
+    #[arg(long, value_name = "L")]
+    lang: Option<String>,
+    /// The date `today()` returns (default: today's local date).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    today: Option<String>,
+}
+
+pub(crate) fn run(ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
+    let today = match &args.today {
+        Some(s) => parse_date(s).ok_or_else(|| {
+            Failure(format!(
+                "invalid --today `{s}`: expected a calendar date as YYYY-MM-DD"
+            ))
+        })?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let loaded = match load(ctx, &args.form, None)? {
+        Ok(loaded) => loaded,
+        Err(status) => return Ok(status),
+    };
+    let text = if args.data.as_os_str() == "-" {
+        efa_forms::read_limited(std::io::stdin().lock(), Path::new("standard input"))?
+    } else {
+        efa_forms::read_text(&args.data)?
+    };
+    let data: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        let name = if args.data.as_os_str() == "-" {
+            "standard input".to_owned()
+        } else {
+            args.data.display().to_string()
+        };
+        Failure(format!("{name} is not valid JSON: {e}"))
+    })?;
+    let options = ValidateOptions {
+        lang: args.lang,
+        today,
+    };
+    let result = loaded.form.validate(&data, &options);
+    let text = serde_json::to_string_pretty(&result)?;
+    writeln!(ctx.out, "{text}")?;
+    Ok(if result.valid {
+        Status::Success
+    } else {
+        Status::Failed
+    })
+}
+
+/// A strict `YYYY-MM-DD` that is a real calendar date.
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return None;
+    }
+    let year = s[0..4].parse().ok()?;
+    let month = s[5..7].parse().ok()?;
+    let day = s[8..10].parse().ok()?;
+    NaiveDate::from_ymd_opt(year, month, day)
+}
