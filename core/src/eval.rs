@@ -23,6 +23,8 @@ pub(crate) enum Raw {
     Val(Value),
     /// Something that could not be read as the field's type.
     Bad(ErrorCode),
+    /// A well-formed value that has been moved into [`Slot::value`].
+    Given,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -106,18 +108,32 @@ impl State {
     pub fn evaluate(&mut self, form: &Form) {
         for &node in &form.order {
             let scope = form.nodes[node].scope;
+            let slot_idx = form.nodes[node].slot;
             for k in 0..self.by_scope[scope].len() {
                 let inst = self.by_scope[scope][k];
-                let (visible, value) = self.compute(form, node, inst);
-                let slot_idx = form.nodes[node].slot;
+                let (visible, computed) = self.compute(form, node, inst);
                 let slot = &mut self.insts[inst].slots[slot_idx];
                 slot.visible = visible;
-                slot.value = value;
+                slot.value = match computed {
+                    Some(v) => v,
+                    None if visible => match std::mem::take(&mut slot.raw) {
+                        Raw::Val(v) => {
+                            slot.raw = Raw::Given;
+                            Some(v)
+                        }
+                        other => {
+                            slot.raw = other;
+                            None
+                        }
+                    },
+                    None => None,
+                };
             }
         }
     }
 
-    fn compute(&self, form: &Form, node: NodeId, inst: usize) -> (bool, Option<Value>) {
+    /// Visibility, and the value if an expression decides it (`None`: the submitted one).
+    fn compute(&self, form: &Form, node: NodeId, inst: usize) -> (bool, Option<Option<Value>>) {
         let n = &form.nodes[node];
         let parent_visible = match n.parent {
             Some(p) => self.slot(form, p, inst).is_some_and(|s| s.visible),
@@ -129,29 +145,18 @@ impl State {
                 None => true,
             };
         if !visible {
-            return (false, None);
+            return (false, Some(None));
         }
-        let NodeKind::Field {
-            field,
-            default,
-            value,
-            ..
-        } = &n.kind
-        else {
-            return (true, None);
+        let NodeKind::Field { field, default, value, .. } = &n.kind else {
+            return (true, Some(None));
         };
-        let v = if let Some(expr) = value {
-            coerce(&field.ty, self.eval(form, expr, inst))
-        } else {
-            match &self.insts[inst].slots[n.slot].raw {
-                Raw::Val(v) => Some(v.clone()),
-                Raw::Bad(_) => None,
-                Raw::Absent => default
-                    .as_ref()
-                    .and_then(|d| coerce(&field.ty, self.eval(form, d, inst))),
-            }
-        };
-        (true, v)
+        if let Some(expr) = value {
+            return (true, Some(coerce(&field.ty, self.eval(form, expr, inst))));
+        }
+        match (&self.insts[inst].slots[n.slot].raw, default) {
+            (Raw::Absent, Some(d)) => (true, Some(coerce(&field.ty, self.eval(form, d, inst)))),
+            _ => (true, None),
+        }
     }
 
     /// Evaluates an expression in the context of an instance.

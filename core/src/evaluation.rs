@@ -10,7 +10,6 @@ use serde_json::{Map, Value as Json};
 use crate::eval::State;
 use crate::form::{Form, NodeId, NodeKind};
 use crate::validate::{value_json, FeeAmount, ValidateOptions};
-use crate::value::{round_money, Value};
 
 /// Visibility and values of one submission.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -63,20 +62,7 @@ impl Form {
             }
         }
         self.walk(&st, None, 0, "", &mut ev);
-        ev.fees = self
-            .model
-            .fees
-            .iter()
-            .zip(&self.fees)
-            .filter_map(|(fee, expr)| match st.eval(self, expr, 0) {
-                Some(Value::Number(d)) => Some(FeeAmount {
-                    id: fee.id.clone(),
-                    label: fee.label.get(lang, default_lang).to_owned(),
-                    amount: round_money(d),
-                }),
-                _ => None,
-            })
-            .collect();
+        ev.fees = self.fee_amounts(&st, lang);
         ev
     }
 
@@ -86,7 +72,7 @@ impl Form {
             let Some(slot) = st.slot(self, node, inst) else {
                 continue;
             };
-            let path = format!("{ptr}/{}", n.key.replace('~', "~0").replace('/', "~1"));
+            let path = format!("{ptr}/{}", n.pointer_key);
             ev.visible.insert(path.clone(), slot.visible);
             match &n.kind {
                 NodeKind::Field { field, value, default, .. } => {

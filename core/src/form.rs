@@ -102,6 +102,7 @@ pub(crate) enum RExpr {
 }
 
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per node, built once per form
 pub(crate) enum NodeKind {
     Page,
     Group {
@@ -131,6 +132,8 @@ pub(crate) struct Node {
     pub slot: usize,
     /// Key in the data (pages: the page id).
     pub key: String,
+    /// The key escaped as a JSON Pointer token.
+    pub pointer_key: String,
     /// Dotted path in the data (pages: empty).
     pub path: String,
     /// Label or title.
@@ -144,7 +147,7 @@ pub(crate) struct Container {
     /// Fields and groups directly inside, in document order.
     pub children: Vec<NodeId>,
     /// Lookup by data key.
-    pub by_key: HashMap<String, NodeId>,
+    pub by_key: rustc_hash::FxHashMap<String, NodeId>,
     /// Checks placed directly inside (for the form: at form or page level).
     pub checks: Vec<CheckRt>,
 }
@@ -204,7 +207,7 @@ impl Form {
                 page.title.clone(),
             );
             b.pending.push(Pending::Visible(id, page.visible.clone()));
-            b.add_items(&model, &page.items, Some(id), None, 0, "")?;
+            b.add_items(&page.items, Some(id), None, 0, "")?;
         }
         let Builder {
             mut nodes,
@@ -227,6 +230,8 @@ impl Form {
             }
         }
         let mut resolved_visible: Vec<(NodeId, RExpr)> = Vec::new();
+        // Forms repeat the same pattern on many fields; compile each one once.
+        let mut patterns: HashMap<&str, Regex> = HashMap::new();
         let mut field_exprs: Vec<(NodeId, FieldExprs)> = Vec::new();
         for p in pending {
             match p {
@@ -261,12 +266,19 @@ impl Form {
                         default: r(&field.default, "default")?,
                         value: r(&field.value, "computed value")?,
                         pattern: match &field.pattern {
-                            Some(p) => Some(compile_pattern(&p.regex).map_err(|message| {
-                                ModelError::InvalidPattern {
-                                    path: nodes[id].path.clone(),
-                                    message,
+                            Some(p) => Some(match patterns.get(p.regex.as_str()) {
+                                Some(re) => re.clone(),
+                                None => {
+                                    let re = compile_pattern(&p.regex).map_err(|message| {
+                                        ModelError::InvalidPattern {
+                                            path: nodes[id].path.clone(),
+                                            message,
+                                        }
+                                    })?;
+                                    patterns.insert(p.regex.as_str(), re.clone());
+                                    re
                                 }
-                            })?),
+                            }),
                             None => None,
                         },
                     };
@@ -441,6 +453,7 @@ impl Builder {
             parent,
             scope,
             slot,
+            pointer_key: crate::validate::pointer_token(&key),
             key,
             path,
             label,
@@ -453,7 +466,6 @@ impl Builder {
     /// `parent`: the page or group node; `container`: the group holding data (None: form).
     fn add_items(
         &mut self,
-        model: &FormModel,
         items: &[Item],
         parent: Option<NodeId>,
         container: Option<NodeId>,
@@ -508,7 +520,6 @@ impl Builder {
                     self.groups.entry(id).or_default();
                     self.pending.push(Pending::Visible(id, g.visible.clone()));
                     self.add_items(
-                        model,
                         &g.items,
                         Some(id),
                         Some(id),

@@ -196,6 +196,7 @@ pub struct Page {
 /// Content of a page or group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // plain data, built once; boxing would only burden users
 pub enum Item {
     /// A data field.
     Field(Field),

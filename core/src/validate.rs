@@ -133,25 +133,37 @@ pub struct ValidationResult {
 }
 
 impl Form {
-    /// Validates a submission.
+    /// Validates a submission: errors, fees and the accepted data (SPEC section 3).
     pub fn validate(&self, data: &Json, opts: &ValidateOptions) -> ValidationResult {
-        let default_lang = self.model.default_lang().to_owned();
-        let lang = match &opts.lang {
-            Some(l) if self.model.languages.iter().any(|x| x == l) => l.clone(),
-            _ => default_lang.clone(),
-        };
+        self.run(data, opts, true)
+    }
+
+    /// Only the errors of a submission, in the order [`Form::validate`] reports them;
+    /// conditions and checks are evaluated alike, but no accepted data is built.
+    pub fn errors(&self, data: &Json, opts: &ValidateOptions) -> Vec<ValidationError> {
+        self.run(data, opts, false).errors
+    }
+
+    fn run(&self, data: &Json, opts: &ValidateOptions, build: bool) -> ValidationResult {
+        let default_lang = self.model.default_lang();
+        let lang = opts
+            .lang
+            .as_deref()
+            .filter(|l| self.model.languages.iter().any(|x| x == l))
+            .unwrap_or(default_lang);
         let mut st = State::new(self, opts.today);
-        let empty = Map::new();
-        let obj = data.as_object().unwrap_or(&empty);
+        let obj = data.as_object().unwrap_or(&EMPTY);
         load(self, &mut st, None, 0, obj);
         st.evaluate(self);
         let mut out = Out {
             form: self,
             st: &st,
-            lang: &lang,
-            default_lang: &default_lang,
-            msg_lang: message_lang(&lang, &default_lang),
+            lang,
+            default_lang,
+            msg_lang: message_lang(lang, default_lang),
             errors: Vec::new(),
+            path: String::new(),
+            build,
         };
         if !data.is_object() {
             out.errors.push(ValidationError {
@@ -164,28 +176,33 @@ impl Form {
                 },
             });
         }
-        let data_out = out.container(None, 0, obj, "");
-        let fees = self
-            .model
-            .fees
-            .iter()
-            .zip(&self.fees)
-            .filter_map(|(fee, expr)| match st.eval(self, expr, 0) {
-                Some(Value::Number(d)) => Some(FeeAmount {
-                    id: fee.id.clone(),
-                    label: fee.label.get(&lang, &default_lang).to_owned(),
-                    amount: round_money(d),
-                }),
-                _ => None,
-            })
-            .collect();
+        let data_out = out.container(None, 0, obj);
         let errors = out.errors;
+        let fees = if build { self.fee_amounts(&st, lang) } else { Vec::new() };
         ValidationResult {
             valid: errors.is_empty(),
             errors,
             fees,
             data: Json::Object(data_out),
         }
+    }
+
+    /// The fees that have a value, labelled in `lang`.
+    pub(crate) fn fee_amounts(&self, st: &State, lang: &str) -> Vec<FeeAmount> {
+        let default_lang = self.model.default_lang();
+        self.model
+            .fees
+            .iter()
+            .zip(&self.fees)
+            .filter_map(|(fee, expr)| match st.eval(self, expr, 0) {
+                Some(Value::Number(d)) => Some(FeeAmount {
+                    id: fee.id.clone(),
+                    label: fee.label.get(lang, default_lang).to_owned(),
+                    amount: round_money(d),
+                }),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -365,7 +382,7 @@ pub(crate) fn value_json(ty: &FieldType, v: &Value) -> Json {
 }
 
 /// Escapes a key for a JSON Pointer.
-fn pointer_token(key: &str) -> String {
+pub(crate) fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
@@ -376,32 +393,64 @@ struct Out<'a> {
     default_lang: &'a str,
     msg_lang: &'static str,
     errors: Vec<ValidationError>,
+    /// The JSON Pointer of the value being looked at (a reused buffer).
+    path: String,
+    /// Whether to build the accepted data (not needed by [`Form::errors`]).
+    build: bool,
+}
+
+/// What an error message needs besides the field's label.
+#[derive(Default)]
+struct Detail {
+    bound: String,
 }
 
 impl Out<'_> {
-    fn push(&mut self, path: &str, code: ErrorCode, args: &MsgArgs<'_>) {
+    /// Records an error at the current path, about `node` (or about a key, for `unknown`).
+    fn push(&mut self, node: Option<NodeId>, key: &str, code: ErrorCode, detail: Detail) {
+        let (label, ty) = match node {
+            Some(n) => (
+                self.form.nodes[n].label.get(self.lang, self.default_lang),
+                match &self.form.nodes[n].kind {
+                    NodeKind::Field { field, .. } => Some(&field.ty),
+                    _ => None,
+                },
+            ),
+            None => (key, None),
+        };
+        let args = MsgArgs {
+            label,
+            bound: detail.bound,
+            is_choice: matches!(
+                ty,
+                Some(FieldType::Choice { .. } | FieldType::Multichoice { .. } | FieldType::Boolean)
+            ),
+            is_date: matches!(ty, Some(FieldType::Date)),
+            format: ty.map_or("", format_kind),
+        };
         self.errors.push(ValidationError {
-            path: path.to_owned(),
+            path: self.path.clone(),
             code,
-            message: message(code, self.msg_lang, args),
+            message: message(code, self.msg_lang, &args),
         });
     }
 
-    fn label(&self, node: NodeId) -> &str {
-        self.form.nodes[node].label.get(self.lang, self.default_lang)
+    /// Records an error with a message of the form's own (checks, pattern messages).
+    fn push_text(&mut self, code: ErrorCode, text: &crate::model::Text) {
+        self.errors.push(ValidationError {
+            path: self.path.clone(),
+            code,
+            message: text.get(self.lang, self.default_lang).to_owned(),
+        });
     }
 
-    /// Reports the errors of a container instance and returns its accepted data.
-    fn container(
-        &mut self,
-        group: Option<NodeId>,
-        inst: usize,
-        obj: &Map<String, Json>,
-        ptr: &str,
-    ) -> Map<String, Json> {
+    /// Reports the errors of a container instance (at the current path) and returns its
+    /// accepted data.
+    fn container(&mut self, group: Option<NodeId>, inst: usize, obj: &Map<String, Json>) -> Map<String, Json> {
         let form = self.form;
         let container = form.container(group);
         let mut data = Map::new();
+        let base = self.path.len();
         for &node in &container.children {
             let n = &form.nodes[node];
             let Some(slot) = self.st.slot(form, node, inst) else {
@@ -410,73 +459,46 @@ impl Out<'_> {
             if !slot.visible {
                 continue;
             }
-            let path = format!("{ptr}/{}", pointer_token(&n.key));
+            self.path.push('/');
+            self.path.push_str(&n.pointer_key);
             match &n.kind {
                 NodeKind::Field { .. } => {
-                    if let Some(v) = self.field(node, inst, &path) {
+                    if let Some(v) = self.field(node, inst) {
                         data.insert(n.key.clone(), v);
                     }
                 }
                 NodeKind::Group { repeat, .. } => {
                     if let Raw::Bad(code) = slot.raw {
-                        let label = self.label(node).to_owned();
-                        self.push(&path, code, &MsgArgs { label: &label, ..Default::default() });
-                        continue;
-                    }
-                    let empty = Map::new();
-                    let sub = obj.get(&n.key);
-                    match repeat {
-                        None => {
-                            let inner = sub.and_then(Json::as_object).unwrap_or(&empty);
-                            let d = self.container(Some(node), inst, inner, &path);
-                            if !d.is_empty() {
-                                data.insert(n.key.clone(), Json::Object(d));
-                            }
-                        }
-                        Some(rep) => {
-                            let owner = self.st.owner(form, node, inst).unwrap_or(inst);
-                            let items = self.st.items(node, owner).to_vec();
-                            let count = items.len() as u64;
-                            let label = self.label(node).to_owned();
-                            if count < u64::from(rep.min) {
-                                let bound = rep.min.to_string();
-                                self.push(&path, ErrorCode::RepeatMin, &MsgArgs { label: &label, bound, ..Default::default() });
-                            }
-                            if let Some(max) = rep.max {
-                                if count > u64::from(max) {
-                                    let bound = max.to_string();
-                                    self.push(&path, ErrorCode::RepeatMax, &MsgArgs { label: &label, bound, ..Default::default() });
+                        self.push(Some(node), "", code, Detail::default());
+                    } else {
+                        let sub = obj.get(&n.key);
+                        match repeat {
+                            None => {
+                                let inner = sub.and_then(Json::as_object).unwrap_or(&EMPTY);
+                                let d = self.container(Some(node), inst, inner);
+                                if !d.is_empty() {
+                                    data.insert(n.key.clone(), Json::Object(d));
                                 }
                             }
-                            let arr = sub.and_then(Json::as_array);
-                            let mut out_items = Vec::with_capacity(items.len());
-                            for (i, &item) in items.iter().enumerate() {
-                                let ipath = format!("{path}/{i}");
-                                if self.st.insts[item].bad_item {
-                                    self.push(&ipath, ErrorCode::Type, &MsgArgs { label: &label, ..Default::default() });
-                                    out_items.push(Json::Object(Map::new()));
-                                    continue;
+                            Some(rep) => {
+                                let items = self.repeat(node, inst, *rep, sub);
+                                if !items.is_empty() {
+                                    data.insert(n.key.clone(), Json::Array(items));
                                 }
-                                let inner = arr
-                                    .and_then(|a| a.get(i))
-                                    .and_then(Json::as_object)
-                                    .unwrap_or(&empty);
-                                let d = self.container(Some(node), item, inner, &ipath);
-                                out_items.push(Json::Object(d));
-                            }
-                            if !out_items.is_empty() {
-                                data.insert(n.key.clone(), Json::Array(out_items));
                             }
                         }
                     }
                 }
                 NodeKind::Page => {}
             }
+            self.path.truncate(base);
         }
         for key in obj.keys() {
             if !container.by_key.contains_key(key) {
-                let path = format!("{ptr}/{}", pointer_token(key));
-                self.push(&path, ErrorCode::Unknown, &MsgArgs { label: key, ..Default::default() });
+                self.path.push('/');
+                self.path.push_str(&pointer_token(key));
+                self.push(None, key, ErrorCode::Unknown, Detail::default());
+                self.path.truncate(base);
             }
         }
         for check in &container.checks {
@@ -485,58 +507,65 @@ impl Out<'_> {
                 None => true,
             };
             if gate_visible && !truthy(&self.st.eval(form, &check.condition, inst)) {
-                self.errors.push(ValidationError {
-                    path: ptr.to_owned(),
-                    code: ErrorCode::Check,
-                    message: check.message.get(self.lang, self.default_lang).to_owned(),
-                });
+                self.push_text(ErrorCode::Check, &check.message);
             }
         }
-        data
+        if self.build { data } else { Map::new() }
     }
 
-    /// Reports the errors of a visible field and returns its accepted value.
-    fn field(&mut self, node: NodeId, inst: usize, path: &str) -> Option<Json> {
+    /// Reports the errors of a visible repeated group (at the current path) and its items.
+    fn repeat(&mut self, node: NodeId, inst: usize, rep: crate::model::Repeat, sub: Option<&Json>) -> Vec<Json> {
+        let owner = self.st.owner(self.form, node, inst).unwrap_or(inst);
+        let items = self.st.items(node, owner);
+        let count = items.len() as u64;
+        if count < u64::from(rep.min) {
+            self.push(Some(node), "", ErrorCode::RepeatMin, Detail { bound: rep.min.to_string() });
+        }
+        if let Some(max) = rep.max.filter(|m| count > u64::from(*m)) {
+            self.push(Some(node), "", ErrorCode::RepeatMax, Detail { bound: max.to_string() });
+        }
+        let arr = sub.and_then(Json::as_array);
+        let base = self.path.len();
+        let mut out = Vec::with_capacity(items.len());
+        for (i, &item) in items.iter().enumerate() {
+            self.path.push('/');
+            self.path.push_str(&i.to_string());
+            if self.st.insts[item].bad_item {
+                self.push(Some(node), "", ErrorCode::Type, Detail::default());
+                out.push(Json::Object(Map::new()));
+            } else {
+                let inner = arr.and_then(|a| a.get(i)).and_then(Json::as_object).unwrap_or(&EMPTY);
+                out.push(Json::Object(self.container(Some(node), item, inner)));
+            }
+            self.path.truncate(base);
+        }
+        out
+    }
+
+    /// Reports the errors of a visible field (at the current path) and returns its
+    /// accepted value.
+    fn field(&mut self, node: NodeId, inst: usize) -> Option<Json> {
         let form = self.form;
         let st = self.st;
-        let n = &form.nodes[node];
-        let NodeKind::Field {
-            field,
-            required_when,
-            min,
-            max,
-            pattern,
-            value: computed,
-            ..
-        } = &n.kind
+        let NodeKind::Field { field, required_when, min, max, pattern, value: computed, .. } = &form.nodes[node].kind
         else {
             return None;
         };
         let slot = st.slot(form, node, inst)?;
-        let label = self.label(node).to_owned();
-        let mut args = MsgArgs {
-            label: &label,
-            is_choice: matches!(field.ty, FieldType::Choice { .. } | FieldType::Multichoice { .. } | FieldType::Boolean),
-            is_date: matches!(field.ty, FieldType::Date),
-            format: format_kind(&field.ty),
-            ..Default::default()
-        };
         if computed.is_none() {
             if let Raw::Bad(code) = slot.raw {
-                self.push(path, code, &args);
+                self.push(Some(node), "", code, Detail::default());
                 return None;
             }
         }
         let Some(value) = &slot.value else {
             let required = match &field.required {
                 Some(Required::Always) => true,
-                Some(Required::When(_)) => required_when
-                    .as_ref()
-                    .is_some_and(|c| truthy(&st.eval(form, c, inst))),
+                Some(Required::When(_)) => required_when.as_ref().is_some_and(|c| truthy(&st.eval(form, c, inst))),
                 None => false,
             };
             if required && computed.is_none() {
-                self.push(path, ErrorCode::Required, &args);
+                self.push(Some(node), "", ErrorCode::Required, Detail::default());
             }
             return None;
         };
@@ -547,60 +576,47 @@ impl Out<'_> {
             };
             let below = bound(min, std::cmp::Ordering::is_lt);
             let above = bound(max, std::cmp::Ordering::is_gt);
-            if let Some(b) = below {
-                args.bound = b;
-                self.push(path, ErrorCode::Min, &args);
+            if let Some(bound) = below {
+                self.push(Some(node), "", ErrorCode::Min, Detail { bound });
             }
-            if let Some(b) = above {
-                args.bound = b;
-                self.push(path, ErrorCode::Max, &args);
+            if let Some(bound) = above {
+                self.push(Some(node), "", ErrorCode::Max, Detail { bound });
             }
             let len = match value {
-                Value::Text(t) => Some(t.chars().count() as u64),
+                Value::Text(t) if field.minlength.is_some() || field.maxlength.is_some() => Some(t.chars().count() as u64),
                 Value::List(l) => Some(l.len() as u64),
                 _ => None,
             };
             if let Some(len) = len {
                 if let Some(m) = field.minlength.filter(|m| len < *m) {
-                    args.bound = m.to_string();
-                    self.push(path, ErrorCode::Minlength, &args);
+                    self.push(Some(node), "", ErrorCode::Minlength, Detail { bound: m.to_string() });
                 }
                 if let Some(m) = field.maxlength.filter(|m| len > *m) {
-                    args.bound = m.to_string();
-                    self.push(path, ErrorCode::Maxlength, &args);
+                    self.push(Some(node), "", ErrorCode::Maxlength, Detail { bound: m.to_string() });
                 }
             }
             if let (Some(re), Value::Text(t)) = (pattern, value) {
                 if !re.is_match(t) {
-                    let custom = field
-                        .pattern
-                        .as_ref()
-                        .and_then(|p| p.message.as_ref())
-                        .map(|m| m.get(self.lang, self.default_lang).to_owned());
-                    match custom {
-                        Some(message) => self.errors.push(ValidationError {
-                            path: path.to_owned(),
-                            code: ErrorCode::Pattern,
-                            message,
-                        }),
-                        None => self.push(path, ErrorCode::Pattern, &args),
+                    match field.pattern.as_ref().and_then(|p| p.message.as_ref()) {
+                        Some(text) => self.push_text(ErrorCode::Pattern, text),
+                        None => self.push(Some(node), "", ErrorCode::Pattern, Detail::default()),
                     }
                 }
             }
             if let Value::File(f) = value {
                 if !field.accept.is_empty() && !formats::media_type_accepted(&f.media_type, &field.accept) {
-                    args.bound = field.accept.join(", ");
-                    self.push(path, ErrorCode::FileType, &args);
+                    self.push(Some(node), "", ErrorCode::FileType, Detail { bound: field.accept.join(", ") });
                 }
                 if let Some(max) = field.maxsize.filter(|m| f.size > *m) {
-                    args.bound = show_size(max);
-                    self.push(path, ErrorCode::FileSize, &args);
+                    self.push(Some(node), "", ErrorCode::FileSize, Detail { bound: show_size(max) });
                 }
             }
         }
-        Some(value_json(&field.ty, value))
+        self.build.then(|| value_json(&field.ty, value))
     }
 }
+
+static EMPTY: std::sync::LazyLock<Map<String, Json>> = std::sync::LazyLock::new(Map::new);
 
 fn format_kind(ty: &FieldType) -> &'static str {
     match ty {

@@ -78,7 +78,7 @@ impl Compiler<'_> {
         let sym = *self.sym_of_span.get(&g.id.span)?;
         let title = match &g.title {
             Some(t) => self.text(t),
-            None => Text::new(&self.default_lang().to_owned(), g.id.name.clone()),
+            None => Text::new(self.default_lang(), g.id.name.clone()),
         };
         let repeat = g.repeat.as_ref().and_then(|r| {
             let min = u32::try_from(r.min.value).ok();
@@ -290,7 +290,7 @@ impl Compiler<'_> {
                 Diagnostic::new(Code::MissingLabel, f.id.span, format!("the field `{}` has no label", f.id.name))
                     .with_hint(format!("add e.g. `label \"{}\"`; citizens and screen readers need it", capitalise(&f.id.name))),
             );
-            field.label = Text::new(&self.default_lang().to_owned(), f.id.name.clone());
+            field.label = Text::new(self.default_lang(), f.id.name.clone());
         }
         Some(field)
     }

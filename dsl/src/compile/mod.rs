@@ -211,15 +211,11 @@ impl Compiler<'_> {
                     }
                     version = Some(v.value.clone());
                 }
-                FormItemKind::Title(t) => {
-                    if !dup(self, "title", item.span) {
-                        title = Some(self.text(t));
-                    }
+                FormItemKind::Title(t) if !dup(self, "title", item.span) => {
+                    title = Some(self.text(t));
                 }
-                FormItemKind::Description(t) => {
-                    if !dup(self, "description", item.span) {
-                        description = Some(self.text(t));
-                    }
+                FormItemKind::Description(t) if !dup(self, "description", item.span) => {
+                    description = Some(self.text(t));
                 }
                 FormItemKind::Leika(l) => {
                     if dup(self, "leika", item.span) {
@@ -237,10 +233,8 @@ impl Compiler<'_> {
                     }
                     leika = Some(l.value.clone());
                 }
-                FormItemKind::Fim(f) => {
-                    if !dup(self, "fim", item.span) {
-                        fim = Some(self.fim(f));
-                    }
+                FormItemKind::Fim(f) if !dup(self, "fim", item.span) => {
+                    fim = Some(self.fim(f));
                 }
                 FormItemKind::Publisher(p) => {
                     if dup(self, "publisher", item.span) {
