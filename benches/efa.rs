@@ -67,8 +67,12 @@ fn validate_50(c: &mut Criterion) {
     assert!(form.validate(&data, &opts).valid);
     assert!(validator.is_valid(&data));
     let mut g = c.benchmark_group("validate_50");
-    g.bench_function("efa_validate", |b| b.iter(|| black_box(form.validate(black_box(&data), &opts))));
-    g.bench_function("efa_errors", |b| b.iter(|| black_box(form.errors(black_box(&data), &opts))));
+    g.bench_function("efa_validate", |b| {
+        b.iter(|| black_box(form.validate(black_box(&data), &opts)))
+    });
+    g.bench_function("efa_errors", |b| {
+        b.iter(|| black_box(form.errors(black_box(&data), &opts)))
+    });
     g.bench_function("jsonschema_baseline", |b| {
         b.iter(|| black_box(validator.iter_errors(black_box(&data)).count()))
     });

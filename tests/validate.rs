@@ -31,7 +31,11 @@ fn expected(text: &str) -> Vec<(String, String)> {
         .filter(|l| !l.is_empty() && !l.starts_with('#') && *l != "valid")
         .map(|l| {
             let (path, code) = l.rsplit_once(' ').unwrap_or((l, ""));
-            let path = if path.trim() == "\"\"" { "" } else { path.trim() };
+            let path = if path.trim() == "\"\"" {
+                ""
+            } else {
+                path.trim()
+            };
             (path.to_owned(), code.trim().to_owned())
         })
         .collect()
@@ -63,12 +67,20 @@ fn files(dir: &Path, pred: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
 fn validation_cases() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/validate");
     let cases = files(&dir, &|n| n.ends_with(".case"));
-    assert!(cases.len() >= 20, "expected the validation cases in {}", dir.display());
+    assert!(
+        cases.len() >= 20,
+        "expected the validation cases in {}",
+        dir.display()
+    );
     let mut failures = Vec::new();
     for case in &cases {
         let text = std::fs::read_to_string(case).expect("readable case");
         let secs = sections(&text);
-        let get = |name: &str| secs.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_str());
+        let get = |name: &str| {
+            secs.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, b)| b.as_str())
+        };
         let form = compile(get("form").expect("a form section"), case);
         let data: serde_json::Value =
             serde_json::from_str(get("data").expect("a data section")).expect("JSON data");
@@ -92,7 +104,13 @@ fn validation_cases() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -101,12 +119,18 @@ fn forms_compile_and_samples_validate_as_marked() {
     let mut checked = 0;
     let mut failures = Vec::new();
     for service in files(&root, &|_| true).into_iter().filter(|p| p.is_dir()) {
-        for source in files(&service, &|n| n.ends_with(".form") && !n.ends_with(".adapt.form")) {
+        for source in files(&service, &|n| {
+            n.ends_with(".form") && !n.ends_with(".adapt.form")
+        }) {
             let text = std::fs::read_to_string(&source).expect("readable form");
             let form = compile(&text, &source);
             let samples = service.join("samples");
             for sample in files(&samples, &|n| n.ends_with(".json")) {
-                let name = sample.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let name = sample
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 let data: serde_json::Value =
                     serde_json::from_str(&std::fs::read_to_string(&sample).expect("readable"))
                         .expect("JSON sample");

@@ -147,7 +147,13 @@ impl State {
         if !visible {
             return (false, Some(None));
         }
-        let NodeKind::Field { field, default, value, .. } = &n.kind else {
+        let NodeKind::Field {
+            field,
+            default,
+            value,
+            ..
+        } = &n.kind
+        else {
             return (true, Some(None));
         };
         if let Some(expr) = value {
@@ -213,7 +219,11 @@ impl State {
             RExpr::Aggregate(func, group, expr) => {
                 let visible = self.slot(form, *group, inst).is_some_and(|s| s.visible);
                 let owner = self.owner(form, *group, inst)?;
-                let items: &[usize] = if visible { self.items(*group, owner) } else { &[] };
+                let items: &[usize] = if visible {
+                    self.items(*group, owner)
+                } else {
+                    &[]
+                };
                 match func {
                     Aggregate::Count => Some(Value::Number(Decimal::from(items.len()))),
                     Aggregate::Sum => {
@@ -267,7 +277,9 @@ impl State {
             }
             Func::Round => match (arg(0)?, arg(1)?) {
                 (Value::Number(x), Value::Number(dp)) => {
-                    let dp = u32::try_from(dp.trunc().mantissa()).ok().filter(|d| *d <= 20)?;
+                    let dp = u32::try_from(dp.trunc().mantissa())
+                        .ok()
+                        .filter(|d| *d <= 20)?;
                     Some(Value::Number(x.round_dp_with_strategy(
                         dp,
                         RoundingStrategy::MidpointAwayFromZero,

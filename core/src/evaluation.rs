@@ -75,14 +75,21 @@ impl Form {
             let path = format!("{ptr}/{}", n.pointer_key);
             ev.visible.insert(path.clone(), slot.visible);
             match &n.kind {
-                NodeKind::Field { field, value, default, .. } => {
+                NodeKind::Field {
+                    field,
+                    value,
+                    default,
+                    ..
+                } => {
                     let from_expr = value.is_some()
                         || (default.is_some() && matches!(slot.raw, crate::eval::Raw::Absent));
                     if let (true, Some(v)) = (from_expr, &slot.value) {
                         ev.computed.insert(path, value_json(&field.ty, v));
                     }
                 }
-                NodeKind::Group { repeat: Some(_), .. } => {
+                NodeKind::Group {
+                    repeat: Some(_), ..
+                } => {
                     let owner = st.owner(self, node, inst).unwrap_or(inst);
                     for (i, &item) in st.items(node, owner).iter().enumerate() {
                         self.walk(st, Some(node), item, &format!("{path}/{i}"), ev);

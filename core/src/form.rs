@@ -384,7 +384,8 @@ impl Form {
     }
 }
 
-static EMPTY_CONTAINER: std::sync::LazyLock<Container> = std::sync::LazyLock::new(Container::default);
+static EMPTY_CONTAINER: std::sync::LazyLock<Container> =
+    std::sync::LazyLock::new(Container::default);
 
 struct FieldExprs {
     required_when: Option<RExpr>,

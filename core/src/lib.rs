@@ -10,17 +10,17 @@
 
 #![deny(missing_docs)]
 
-pub mod expr;
-pub mod model;
-pub mod schema;
-pub mod value;
 pub mod artifact;
 mod eval;
 mod evaluation;
+pub mod expr;
 mod form;
 pub mod formats;
 mod messages;
+pub mod model;
+pub mod schema;
 mod validate;
+pub mod value;
 
 pub use artifact::{Artifact, ArtifactError};
 pub use evaluation::Evaluation;

@@ -118,10 +118,7 @@ pub(crate) fn message(code: ErrorCode, lang: &str, a: &MsgArgs<'_>) -> String {
                     "eine gültige Telefonnummer (6 bis 20 Ziffern)",
                     "a valid telephone number (6 to 20 digits)",
                 ),
-                "iban" => (
-                    "eine gültige IBAN",
-                    "a valid IBAN",
-                ),
+                "iban" => ("eine gültige IBAN", "a valid IBAN"),
                 "postcode" => (
                     "eine Postleitzahl aus fünf Ziffern",
                     "a postcode of five digits",

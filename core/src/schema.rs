@@ -243,7 +243,7 @@ impl Cx<'_> {
                 match self.model.list(list).filter(|l| !l.options.is_empty()) {
                     Some(l) => {
                         let mut keys = option_keys(l);
-                        if false && !keys.contains(&Value::from("")) {
+                        if allow_empty && !keys.contains(&Value::from("")) {
                             keys.push("".into());
                         }
                         keys.push(Value::Null);
@@ -286,6 +286,7 @@ impl Cx<'_> {
                 s.insert("type".into(), json!([ty, "null"]));
                 if let Some(min) = f.min.as_ref().and_then(|e| self.const_number(e)) {
                     s.insert("minimum".into(), number_json(min));
+                    s.insert("multipleOf".into(), serde_json::json!(0.01));
                 }
                 if let Some(max) = f.max.as_ref().and_then(|e| self.const_number(e)) {
                     s.insert("maximum".into(), number_json(max));

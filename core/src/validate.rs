@@ -178,7 +178,11 @@ impl Form {
         }
         let data_out = out.container(None, 0, obj);
         let errors = out.errors;
-        let fees = if build { self.fee_amounts(&st, lang) } else { Vec::new() };
+        let fees = if build {
+            self.fee_amounts(&st, lang)
+        } else {
+            Vec::new()
+        };
         ValidationResult {
             valid: errors.is_empty(),
             errors,
@@ -207,7 +211,13 @@ impl Form {
 }
 
 /// Reads the data of one container into instance `inst`.
-pub(crate) fn load(form: &Form, st: &mut State, group: Option<NodeId>, inst: usize, obj: &Map<String, Json>) {
+pub(crate) fn load(
+    form: &Form,
+    st: &mut State,
+    group: Option<NodeId>,
+    inst: usize,
+    obj: &Map<String, Json>,
+) {
     let container = form.container(group);
     for (key, json) in obj {
         let Some(&node) = container.by_key.get(key) else {
@@ -281,12 +291,16 @@ fn read_value(form: &Form, ty: &FieldType, json: &Json) -> Raw {
             Some(d) if d.fract().is_zero() => Raw::Val(Value::Number(d.normalize())),
             _ => Raw::Bad(Type),
         },
-        FieldType::Decimal => json_decimal(json).map_or(Raw::Bad(Type), |d| Raw::Val(Value::Number(d))),
+        FieldType::Decimal => {
+            json_decimal(json).map_or(Raw::Bad(Type), |d| Raw::Val(Value::Number(d)))
+        }
         FieldType::Money => match json_decimal(json) {
             Some(d) if d.normalize().scale() <= 2 => Raw::Val(Value::Number(d)),
             _ => Raw::Bad(Type),
         },
-        FieldType::Boolean => json.as_bool().map_or(Raw::Bad(Type), |b| Raw::Val(Value::Bool(b))),
+        FieldType::Boolean => json
+            .as_bool()
+            .map_or(Raw::Bad(Type), |b| Raw::Val(Value::Bool(b))),
         FieldType::Multichoice { list } => {
             let Some(items) = json.as_array() else {
                 return Raw::Bad(Type);
@@ -446,7 +460,12 @@ impl Out<'_> {
 
     /// Reports the errors of a container instance (at the current path) and returns its
     /// accepted data.
-    fn container(&mut self, group: Option<NodeId>, inst: usize, obj: &Map<String, Json>) -> Map<String, Json> {
+    fn container(
+        &mut self,
+        group: Option<NodeId>,
+        inst: usize,
+        obj: &Map<String, Json>,
+    ) -> Map<String, Json> {
         let form = self.form;
         let container = form.container(group);
         let mut data = Map::new();
@@ -510,19 +529,43 @@ impl Out<'_> {
                 self.push_text(ErrorCode::Check, &check.message);
             }
         }
-        if self.build { data } else { Map::new() }
+        if self.build {
+            data
+        } else {
+            Map::new()
+        }
     }
 
     /// Reports the errors of a visible repeated group (at the current path) and its items.
-    fn repeat(&mut self, node: NodeId, inst: usize, rep: crate::model::Repeat, sub: Option<&Json>) -> Vec<Json> {
+    fn repeat(
+        &mut self,
+        node: NodeId,
+        inst: usize,
+        rep: crate::model::Repeat,
+        sub: Option<&Json>,
+    ) -> Vec<Json> {
         let owner = self.st.owner(self.form, node, inst).unwrap_or(inst);
         let items = self.st.items(node, owner);
         let count = items.len() as u64;
         if count < u64::from(rep.min) {
-            self.push(Some(node), "", ErrorCode::RepeatMin, Detail { bound: rep.min.to_string() });
+            self.push(
+                Some(node),
+                "",
+                ErrorCode::RepeatMin,
+                Detail {
+                    bound: rep.min.to_string(),
+                },
+            );
         }
         if let Some(max) = rep.max.filter(|m| count > u64::from(*m)) {
-            self.push(Some(node), "", ErrorCode::RepeatMax, Detail { bound: max.to_string() });
+            self.push(
+                Some(node),
+                "",
+                ErrorCode::RepeatMax,
+                Detail {
+                    bound: max.to_string(),
+                },
+            );
         }
         let arr = sub.and_then(Json::as_array);
         let base = self.path.len();
@@ -534,7 +577,10 @@ impl Out<'_> {
                 self.push(Some(node), "", ErrorCode::Type, Detail::default());
                 out.push(Json::Object(Map::new()));
             } else {
-                let inner = arr.and_then(|a| a.get(i)).and_then(Json::as_object).unwrap_or(&EMPTY);
+                let inner = arr
+                    .and_then(|a| a.get(i))
+                    .and_then(Json::as_object)
+                    .unwrap_or(&EMPTY);
                 out.push(Json::Object(self.container(Some(node), item, inner)));
             }
             self.path.truncate(base);
@@ -547,7 +593,15 @@ impl Out<'_> {
     fn field(&mut self, node: NodeId, inst: usize) -> Option<Json> {
         let form = self.form;
         let st = self.st;
-        let NodeKind::Field { field, required_when, min, max, pattern, value: computed, .. } = &form.nodes[node].kind
+        let NodeKind::Field {
+            field,
+            required_when,
+            min,
+            max,
+            pattern,
+            value: computed,
+            ..
+        } = &form.nodes[node].kind
         else {
             return None;
         };
@@ -561,7 +615,9 @@ impl Out<'_> {
         let Some(value) = &slot.value else {
             let required = match &field.required {
                 Some(Required::Always) => true,
-                Some(Required::When(_)) => required_when.as_ref().is_some_and(|c| truthy(&st.eval(form, c, inst))),
+                Some(Required::When(_)) => required_when
+                    .as_ref()
+                    .is_some_and(|c| truthy(&st.eval(form, c, inst))),
                 None => false,
             };
             if required && computed.is_none() {
@@ -583,16 +639,32 @@ impl Out<'_> {
                 self.push(Some(node), "", ErrorCode::Max, Detail { bound });
             }
             let len = match value {
-                Value::Text(t) if field.minlength.is_some() || field.maxlength.is_some() => Some(t.chars().count() as u64),
+                Value::Text(t) if field.minlength.is_some() || field.maxlength.is_some() => {
+                    Some(t.chars().count() as u64)
+                }
                 Value::List(l) => Some(l.len() as u64),
                 _ => None,
             };
             if let Some(len) = len {
                 if let Some(m) = field.minlength.filter(|m| len < *m) {
-                    self.push(Some(node), "", ErrorCode::Minlength, Detail { bound: m.to_string() });
+                    self.push(
+                        Some(node),
+                        "",
+                        ErrorCode::Minlength,
+                        Detail {
+                            bound: m.to_string(),
+                        },
+                    );
                 }
                 if let Some(m) = field.maxlength.filter(|m| len > *m) {
-                    self.push(Some(node), "", ErrorCode::Maxlength, Detail { bound: m.to_string() });
+                    self.push(
+                        Some(node),
+                        "",
+                        ErrorCode::Maxlength,
+                        Detail {
+                            bound: m.to_string(),
+                        },
+                    );
                 }
             }
             if let (Some(re), Value::Text(t)) = (pattern, value) {
@@ -604,11 +676,27 @@ impl Out<'_> {
                 }
             }
             if let Value::File(f) = value {
-                if !field.accept.is_empty() && !formats::media_type_accepted(&f.media_type, &field.accept) {
-                    self.push(Some(node), "", ErrorCode::FileType, Detail { bound: field.accept.join(", ") });
+                if !field.accept.is_empty()
+                    && !formats::media_type_accepted(&f.media_type, &field.accept)
+                {
+                    self.push(
+                        Some(node),
+                        "",
+                        ErrorCode::FileType,
+                        Detail {
+                            bound: field.accept.join(", "),
+                        },
+                    );
                 }
                 if let Some(max) = field.maxsize.filter(|m| f.size > *m) {
-                    self.push(Some(node), "", ErrorCode::FileSize, Detail { bound: show_size(max) });
+                    self.push(
+                        Some(node),
+                        "",
+                        ErrorCode::FileSize,
+                        Detail {
+                            bound: show_size(max),
+                        },
+                    );
                 }
             }
         }

@@ -17,5 +17,5 @@ mod syntax;
 pub use compile::{compile, compile_form, compile_str, Compiled};
 pub use diagnostic::{Code, Diagnostic, Label, Severity};
 pub use source::SourceMap;
-pub use syntax::parse;
 pub use span::{FileId, Span};
+pub use syntax::parse;

@@ -45,7 +45,9 @@ impl SourceMap {
 
     /// The text of the file.
     pub fn text(&self, file: FileId) -> &str {
-        self.files.get(file.0 as usize).map_or("", |f| f.text.as_str())
+        self.files
+            .get(file.0 as usize)
+            .map_or("", |f| f.text.as_str())
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -54,7 +56,10 @@ impl SourceMap {
             return (1, 1);
         };
         let offset = offset.min(f.text.len());
-        let line = f.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line = f
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = f.line_starts[line];
         let col = f
             .text

@@ -120,7 +120,11 @@ impl fmt::Display for RenderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RenderError::UnknownPage { id, known } => {
-                write!(f, "the form has no page `{id}`; its pages are: {}", known.join(", "))
+                write!(
+                    f,
+                    "the form has no page `{id}`; its pages are: {}",
+                    known.join(", ")
+                )
             }
             RenderError::ThemeIo { path, source } => {
                 write!(f, "cannot read theme file {}: {source}", path.display())
@@ -379,7 +383,8 @@ impl Renderer {
                 continue;
             }
             let bytes = std::fs::read(&path).map_err(io(&path))?;
-            let text = String::from_utf8(bytes).map_err(|_| RenderError::ThemeNotUtf8 { path: path.clone() })?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| RenderError::ThemeNotUtf8 { path: path.clone() })?;
             if is_template {
                 overrides.insert(name, text);
             } else {
@@ -389,7 +394,10 @@ impl Renderer {
         Self::build(overrides, css)
     }
 
-    fn build(overrides: BTreeMap<String, String>, css: Option<String>) -> Result<Renderer, RenderError> {
+    fn build(
+        overrides: BTreeMap<String, String>,
+        css: Option<String>,
+    ) -> Result<Renderer, RenderError> {
         let mut env = Environment::new();
         // Escape everything, whatever a theme names its files.
         env.set_auto_escape_callback(|_| AutoEscape::Html);
@@ -415,23 +423,40 @@ impl Renderer {
         &self.css
     }
 
-    fn render<V: Serialize>(&self, template: &str, lang: &str, view: &V) -> Result<String, RenderError> {
+    fn render<V: Serialize>(
+        &self,
+        template: &str,
+        lang: &str,
+        view: &V,
+    ) -> Result<String, RenderError> {
         let ctx = Ctx {
             t: i18n::messages(lang),
             view,
         };
-        let html = self.env.get_template(template)?.render(Value::from(Serde(&ctx)))?;
+        let html = self
+            .env
+            .get_template(template)?
+            .render(Value::from(Serde(&ctx)))?;
         Ok(html)
     }
 
     /// A form page as a complete HTML document: step indicator, error summary, every
     /// field of the page with its label, hint, errors and value, and the buttons.
-    pub fn render_page(&self, form: &Form, page_id: &str, ctx: &PageContext<'_>) -> Result<String, RenderError> {
+    pub fn render_page(
+        &self,
+        form: &Form,
+        page_id: &str,
+        ctx: &PageContext<'_>,
+    ) -> Result<String, RenderError> {
         let model = form.model();
-        let page = model.pages.iter().find(|p| p.id == page_id).ok_or_else(|| RenderError::UnknownPage {
-            id: page_id.to_owned(),
-            known: model.pages.iter().map(|p| p.id.clone()).collect(),
-        })?;
+        let page = model
+            .pages
+            .iter()
+            .find(|p| p.id == page_id)
+            .ok_or_else(|| RenderError::UnknownPage {
+                id: page_id.to_owned(),
+                known: model.pages.iter().map(|p| p.id.clone()).collect(),
+            })?;
         let lang = resolve_lang(model, ctx.lang);
         let eval = form.evaluate(ctx.data, &options(lang, ctx.today));
         let view = view::build_page(&view::PageInput {
@@ -473,11 +498,19 @@ impl Renderer {
 
     /// The receipt after a submission: its reference, when it was received, the fees and
     /// what happens next.
-    pub fn render_receipt(&self, form: &Form, ctx: &ReceiptContext<'_>) -> Result<String, RenderError> {
+    pub fn render_receipt(
+        &self,
+        form: &Form,
+        ctx: &ReceiptContext<'_>,
+    ) -> Result<String, RenderError> {
         let model = form.model();
         let lang = resolve_lang(model, ctx.lang);
         let t = i18n::messages(lang);
-        let title = format!("{} – {}", t.receipt_title, view::txt(&model.title, lang, model.default_lang()).text);
+        let title = format!(
+            "{} – {}",
+            t.receipt_title,
+            view::txt(&model.title, lang, model.default_lang()).text
+        );
         let view = view::ReceiptView {
             doc: view::Doc::for_form(lang, title, ctx.urls, &self.css, model),
             reference: ctx.reference.to_owned(),

@@ -99,11 +99,18 @@ pub(crate) fn page_of_form_check<'m>(model: &'m FormModel, message: &str) -> Opt
 ///
 /// Errors about keys the form does not define (`unknown`) belong to no page and are
 /// dropped, as are errors of other pages. The order is kept.
-pub fn errors_for_page(form: &Form, page_id: &str, errors: &[ValidationError]) -> Vec<ValidationError> {
+pub fn errors_for_page(
+    form: &Form,
+    page_id: &str,
+    errors: &[ValidationError],
+) -> Vec<ValidationError> {
     let model = form.model();
     errors
         .iter()
         .filter(|e| {
+            if e.code == efa_core::ErrorCode::Unknown {
+                return false;
+            }
             let page = if e.path.is_empty() {
                 page_of_form_check(model, &e.message).map(|p| p.id.as_str())
             } else {
@@ -156,15 +163,21 @@ mod tests {
         assert_eq!(input_name(&t), "kinder.1.name");
         assert_eq!(pointer(&t), "/kinder/1/name");
         assert_eq!(pointer_tokens("/kinder/1/name"), t);
-        assert_eq!(element_id(&toks(&["a b\"<"])), "f-a_x20__x22__x3C_");
+        assert_eq!(element_id(&toks(&["a b\"<"])), "f-a_x20_b_x22__x3C_");
         assert!(pointer_tokens("").is_empty());
     }
 
     #[test]
     fn refs_take_the_context_index() {
-        assert_eq!(ref_pointer("kinder.name", &toks(&["kinder", "2"])), toks(&["kinder", "2", "name"]));
+        assert_eq!(
+            ref_pointer("kinder.name", &toks(&["kinder", "2"])),
+            toks(&["kinder", "2", "name"])
+        );
         assert_eq!(ref_pointer("art", &toks(&["kinder", "2"])), toks(&["art"]));
-        assert_eq!(ref_pointer("eintrag.datum", &toks(&["eintrag"])), toks(&["eintrag", "datum"]));
+        assert_eq!(
+            ref_pointer("eintrag.datum", &toks(&["eintrag"])),
+            toks(&["eintrag", "datum"])
+        );
         assert_eq!(ref_pointer("email", &[]), toks(&["email"]));
     }
 }

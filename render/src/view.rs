@@ -16,7 +16,10 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::i18n::{messages, show_date, show_money, show_number, show_size, step_of};
-use crate::paths::{element_id, input_name, page_of_form_check, page_of_pointer, pointer, pointer_tokens, ref_pointer};
+use crate::paths::{
+    element_id, input_name, page_of_form_check, page_of_pointer, pointer, pointer_tokens,
+    ref_pointer,
+};
 use crate::Urls;
 
 /// At most this many options are shown as radio buttons; more become a `<select>`.
@@ -106,7 +109,13 @@ impl Doc {
         }
     }
 
-    pub(crate) fn for_form(lang: &str, title: String, urls: &Urls, css: &str, model: &FormModel) -> Doc {
+    pub(crate) fn for_form(
+        lang: &str,
+        title: String,
+        urls: &Urls,
+        css: &str,
+        model: &FormModel,
+    ) -> Doc {
         let mut doc = Doc::new(lang, title, urls, css);
         doc.service = txt(&model.title, lang, model.default_lang());
         doc.service_url = urls.start.clone().or_else(|| urls.home.clone());
@@ -386,7 +395,11 @@ pub(crate) fn build_page(input: &PageInput<'_>) -> PageView {
     let form_title = txt(&model.title, lang, default);
     let doc_title = format!(
         "{}{} – {}",
-        if summary.is_empty() { "" } else { t.error_prefix },
+        if summary.is_empty() {
+            ""
+        } else {
+            t.error_prefix
+        },
         title.text,
         form_title.text
     );
@@ -396,7 +409,10 @@ pub(crate) fn build_page(input: &PageInput<'_>) -> PageView {
         .iter()
         .filter(|p| p.id == input.page.id || input.eval.page_visible(&p.id))
         .collect();
-    let current = visible.iter().position(|p| p.id == input.page.id).unwrap_or(0);
+    let current = visible
+        .iter()
+        .position(|p| p.id == input.page.id)
+        .unwrap_or(0);
     let is_last = current + 1 == visible.len();
     let steps = input.show_steps.then(|| {
         let mut items: Vec<Step> = visible
@@ -404,7 +420,11 @@ pub(crate) fn build_page(input: &PageInput<'_>) -> PageView {
             .enumerate()
             .map(|(i, p)| Step {
                 title: txt(&p.title, lang, default),
-                url: if i == current { None } else { input.urls.page_url(&p.id) },
+                url: if i == current {
+                    None
+                } else {
+                    input.urls.page_url(&p.id)
+                },
                 current: i == current,
                 done: i < current,
             })
@@ -457,7 +477,12 @@ pub(crate) fn non_empty(s: &str) -> Option<String> {
 /// Works out where each error is shown. A field or group error is shown at its path.
 /// A failed `check` is shown at the first field its condition reads that is visible on
 /// this page (the citizen has to change one of those), else at its group.
-fn error_targets(model: &FormModel, page: &Page, errors: &[ValidationError], eval: &Evaluation) -> ErrorTargets {
+fn error_targets(
+    model: &FormModel,
+    page: &Page,
+    errors: &[ValidationError],
+    eval: &Evaluation,
+) -> ErrorTargets {
     let list = errors
         .iter()
         .map(|e| {
@@ -616,7 +641,12 @@ impl Builder<'_> {
         let hint = g.hint.as_ref().map(|h| txt(h, self.lang, self.default));
         let hint_id = format!("{id}-hint");
         let error_id = format!("{id}-error");
-        let describedby = describedby(hint.is_some() || hidden_now, &hint_id, !errors.is_empty(), &error_id);
+        let describedby = describedby(
+            hint.is_some() || hidden_now,
+            &hint_id,
+            !errors.is_empty(),
+            &error_id,
+        );
         let title = txt(&g.title, self.lang, self.default);
         let Some(rep) = g.repeat else {
             let items = self.items(&g.items, tokens, forced);
@@ -677,7 +707,11 @@ impl Builder<'_> {
             describedby,
             entries,
             add,
-            add_label: if count == 0 { t.add_first_entry } else { t.add_entry },
+            add_label: if count == 0 {
+                t.add_first_entry
+            } else {
+                t.add_entry
+            },
             conditional,
             conditional_note: hidden_now,
         }))
@@ -760,7 +794,11 @@ impl Builder<'_> {
             }
             FieldType::Choice { list } | FieldType::Multichoice { list } => {
                 let multi = matches!(f.ty, FieldType::Multichoice { .. });
-                let options = self.model.list(list).map(|l| l.options.as_slice()).unwrap_or_default();
+                let options = self
+                    .model
+                    .list(list)
+                    .map(|l| l.options.as_slice())
+                    .unwrap_or_default();
                 if options.is_empty() {
                     // A code list whose values are not at hand: any code, typed in.
                     v.spellcheck = Some(false);
@@ -790,7 +828,11 @@ impl Builder<'_> {
                             id: if i == 0 {
                                 id.clone()
                             } else {
-                                format!("{id}--{}", element_id(std::slice::from_ref(&o.key)).trim_start_matches("f-"))
+                                format!(
+                                    "{id}--{}",
+                                    element_id(std::slice::from_ref(&o.key))
+                                        .trim_start_matches("f-")
+                                )
                             },
                             value: o.key.clone(),
                             text: txt(&o.text, self.lang, self.default),
@@ -882,7 +924,11 @@ fn width(f: &Field) -> Option<&'static str> {
 fn autocomplete(f: &Field, tokens: &[String]) -> Option<&'static str> {
     let textual = matches!(
         f.ty,
-        FieldType::Text | FieldType::Email | FieldType::Phone | FieldType::Postcode | FieldType::Date
+        FieldType::Text
+            | FieldType::Email
+            | FieldType::Phone
+            | FieldType::Postcode
+            | FieldType::Date
     );
     if !textual {
         return None;
@@ -890,15 +936,19 @@ fn autocomplete(f: &Field, tokens: &[String]) -> Option<&'static str> {
     let by_name = |name: &str| -> Option<&'static str> {
         Some(match name {
             "given_name" | "givenname" | "first_name" | "vorname" | "vornamen" => "given-name",
-            "family_name" | "familyname" | "last_name" | "surname" | "familienname" | "nachname" => "family-name",
+            "family_name" | "familyname" | "last_name" | "surname" | "familienname"
+            | "nachname" => "family-name",
             "name" | "full_name" => "name",
-            "birth_date" | "birthdate" | "bday" | "date_of_birth" | "geburtsdatum" | "geburtstag" => "bday",
+            "birth_date" | "birthdate" | "bday" | "date_of_birth" | "geburtsdatum"
+            | "geburtstag" => "bday",
             "street" | "street_address" | "strasse" | "address_line1" => "address-line1",
             "postal_code" | "postcode" | "zip" | "plz" | "postleitzahl" => "postal-code",
             "city" | "locality" | "town" | "ort" | "wohnort" | "stadt" => "address-level2",
             "country" | "country_name" | "staat" | "land" => "country-name",
             "email" | "e_mail" | "mail" => "email",
-            "phone" | "tel" | "telephone" | "telefon" | "telefonnummer" | "mobil" | "mobile" => "tel",
+            "phone" | "tel" | "telephone" | "telefon" | "telefonnummer" | "mobil" | "mobile" => {
+                "tel"
+            }
             _ => return None,
         })
     };
@@ -907,7 +957,10 @@ fn autocomplete(f: &Field, tokens: &[String]) -> Option<&'static str> {
     } else {
         let own = match tokens {
             [_] => true,
-            [group, _] => matches!(group.as_str(), "anschrift" | "adresse" | "wohnanschrift" | "address"),
+            [group, _] => matches!(
+                group.as_str(),
+                "anschrift" | "adresse" | "wohnanschrift" | "address"
+            ),
             _ => false,
         };
         if !own {
@@ -975,7 +1028,11 @@ pub(crate) fn show_value(model: &FormModel, lang: &str, f: &Field, j: &Json) -> 
         FieldType::Multichoice { list } => {
             let texts: Vec<String> = j
                 .as_array()
-                .map(|a| a.iter().map(|k| option_text(list, &scalar_text(k)).text).collect())
+                .map(|a| {
+                    a.iter()
+                        .map(|k| option_text(list, &scalar_text(k)).text)
+                        .collect()
+                })
                 .unwrap_or_default();
             Txt::plain(texts.join(", "))
         }
@@ -1088,7 +1145,10 @@ pub(crate) fn build_review(input: &ReviewInput<'_>) -> ReviewView {
             continue;
         }
         sections.push(ReviewSection {
-            id: format!("section-{}", element_id(std::slice::from_ref(&p.id)).trim_start_matches("f-")),
+            id: format!(
+                "section-{}",
+                element_id(std::slice::from_ref(&p.id)).trim_start_matches("f-")
+            ),
             title: txt(&p.title, lang, default),
             change_url: input.urls.page_url(&p.id),
             rows,
@@ -1119,7 +1179,11 @@ pub(crate) fn build_review(input: &ReviewInput<'_>) -> ReviewView {
     let form_title = txt(&model.title, lang, default);
     let doc_title = format!(
         "{}{} – {}",
-        if summary.is_empty() { "" } else { t.error_prefix },
+        if summary.is_empty() {
+            ""
+        } else {
+            t.error_prefix
+        },
         t.review_title,
         form_title.text
     );
@@ -1184,7 +1248,11 @@ fn review_rows(
                 }
                 let raw = data.pointer(&ptr).filter(|v| !is_empty(v));
                 let computed = eval.computed.get(&ptr);
-                let j = if f.value.is_some() { computed } else { raw.or(computed) };
+                let j = if f.value.is_some() {
+                    computed
+                } else {
+                    raw.or(computed)
+                };
                 rows.push(ReviewRow {
                     label: txt(&f.label, lang, default),
                     value: j.and_then(|j| show_value(model, lang, f, j)),
@@ -1202,7 +1270,10 @@ fn review_rows(
                 }
                 let title = txt(&g.title, lang, default);
                 if g.repeat.is_some() {
-                    let n = data.pointer(&ptr).and_then(Json::as_array).map_or(0, Vec::len);
+                    let n = data
+                        .pointer(&ptr)
+                        .and_then(Json::as_array)
+                        .map_or(0, Vec::len);
                     if n == 0 {
                         rows.push(ReviewRow {
                             label: title.clone(),

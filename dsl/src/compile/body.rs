@@ -1,10 +1,8 @@
 //! Pages, groups and fields: their properties checked against their types.
 
 use efa_core::expr::Expr as CExpr;
-use efa_core::model::{
-    Check, FieldType, Group, Info, Item, Page, Pattern, Repeat, Required, Text,
-};
 use efa_core::model::Field;
+use efa_core::model::{Check, FieldType, Group, Info, Item, Page, Pattern, Repeat, Required, Text};
 
 use super::expr::{Ctx, Ty};
 use super::scope::SymId;
@@ -17,11 +15,21 @@ impl Compiler<'_> {
     pub(super) fn page(&mut self, p: &ast::PageDecl) -> Page {
         let title = self.text(&p.title);
         let (items, visible) = self.body(&p.items, None, &format!("page `{}`", p.id.name));
-        Page { id: p.id.name.clone(), title, visible, items }
+        Page {
+            id: p.id.name.clone(),
+            title,
+            visible,
+            items,
+        }
     }
 
     /// Compiles a body; returns its items and its own `visible when`.
-    fn body(&mut self, items: &[BodyItem], container: Option<SymId>, owner: &str) -> (Vec<Item>, Option<CExpr>) {
+    fn body(
+        &mut self,
+        items: &[BodyItem],
+        container: Option<SymId>,
+        owner: &str,
+    ) -> (Vec<Item>, Option<CExpr>) {
         let ctx = Ctx { container };
         let mut out = Vec::new();
         let mut visible: Option<(CExpr, Span)> = None;
@@ -37,9 +45,13 @@ impl Compiler<'_> {
                         out.push(Item::Group(group));
                     }
                 }
-                BodyItemKind::Info(t) => out.push(Item::Info(Info { text: self.text(t), visible: None })),
+                BodyItemKind::Info(t) => out.push(Item::Info(Info {
+                    text: self.text(t),
+                    visible: None,
+                })),
                 BodyItemKind::Check(c) => {
-                    let condition = self.expr_expect(&c.condition, ctx, &Ty::Bool, "the condition of a check");
+                    let condition =
+                        self.expr_expect(&c.condition, ctx, &Ty::Bool, "the condition of a check");
                     let message = self.text(&c.message);
                     out.push(Item::Check(Check { condition, message }));
                 }
@@ -47,21 +59,31 @@ impl Compiler<'_> {
                     if let Some((_, first)) = &visible {
                         let first = *first;
                         self.error(
-                            Diagnostic::new(Code::DuplicateProperty, item.span, format!("`visible when` is given twice for the {owner}"))
-                                .with_label(first, "first given here")
-                                .with_hint("combine the conditions with `and` / `or`"),
+                            Diagnostic::new(
+                                Code::DuplicateProperty,
+                                item.span,
+                                format!("`visible when` is given twice for the {owner}"),
+                            )
+                            .with_label(first, "first given here")
+                            .with_hint("combine the conditions with `and` / `or`"),
                         );
                         continue;
                     }
                     // A group's own condition is evaluated outside it (once per enclosing entry).
-                    let outer = Ctx { container: container.and_then(|g| self.symbols.syms[g].parent) };
+                    let outer = Ctx {
+                        container: container.and_then(|g| self.symbols.syms[g].parent),
+                    };
                     let ctx_v = if container.is_some() { outer } else { ctx };
                     let c = self.expr_expect(e, ctx_v, &Ty::Bool, "a visibility condition");
                     visible = Some((c, item.span));
                 }
                 BodyItemKind::Hint(_) | BodyItemKind::Fim(_) => {
                     if container.is_none() {
-                        let what = if matches!(item.kind, BodyItemKind::Hint(_)) { "hint" } else { "fim" };
+                        let what = if matches!(item.kind, BodyItemKind::Hint(_)) {
+                            "hint"
+                        } else {
+                            "fim"
+                        };
                         self.error(Diagnostic::new(
                             Code::PropertyNotAllowed,
                             item.span,
@@ -85,16 +107,27 @@ impl Compiler<'_> {
             let max = r.max.as_ref().map(|m| u32::try_from(m.value).ok());
             match (min, max) {
                 (Some(min), None) => Some(Repeat { min, max: None }),
-                (Some(min), Some(Some(max))) if min <= max && max > 0 => Some(Repeat { min, max: Some(max) }),
+                (Some(min), Some(Some(max))) if min <= max && max > 0 => Some(Repeat {
+                    min,
+                    max: Some(max),
+                }),
                 (Some(_), Some(Some(_))) => {
                     self.error(
-                        Diagnostic::new(Code::InvalidValue, r.span, "the least number of entries is above the most")
-                            .with_hint("write repeat MIN..MAX with MIN <= MAX, e.g. repeat 0..5"),
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            r.span,
+                            "the least number of entries is above the most",
+                        )
+                        .with_hint("write repeat MIN..MAX with MIN <= MAX, e.g. repeat 0..5"),
                     );
                     None
                 }
                 _ => {
-                    self.error(Diagnostic::new(Code::InvalidValue, r.span, "this number of entries is too large"));
+                    self.error(Diagnostic::new(
+                        Code::InvalidValue,
+                        r.span,
+                        "this number of entries is too large",
+                    ));
                     None
                 }
             }
@@ -105,14 +138,22 @@ impl Compiler<'_> {
             match &item.kind {
                 BodyItemKind::Hint(t) => {
                     if hint.is_some() {
-                        self.error(Diagnostic::new(Code::DuplicateProperty, item.span, "`hint` is given twice"));
+                        self.error(Diagnostic::new(
+                            Code::DuplicateProperty,
+                            item.span,
+                            "`hint` is given twice",
+                        ));
                     } else {
                         hint = Some(self.text(t));
                     }
                 }
                 BodyItemKind::Fim(f) => {
                     if fim.is_some() {
-                        self.error(Diagnostic::new(Code::DuplicateProperty, item.span, "`fim` is given twice"));
+                        self.error(Diagnostic::new(
+                            Code::DuplicateProperty,
+                            item.span,
+                            "`fim` is given twice",
+                        ));
                     } else {
                         fim = Some(self.fim(f));
                     }
@@ -122,7 +163,15 @@ impl Compiler<'_> {
         }
         let owner = format!("group `{}`", g.id.name);
         let (items, visible) = self.body(&g.items, Some(sym), &owner);
-        Some(Group { id: g.id.name.clone(), title, hint, repeat, visible, fim, items })
+        Some(Group {
+            id: g.id.name.clone(),
+            title,
+            hint,
+            repeat,
+            visible,
+            fim,
+            items,
+        })
     }
 
     fn field(&mut self, f: &ast::FieldDecl, container: Option<SymId>) -> Option<Field> {
@@ -160,8 +209,12 @@ impl Compiler<'_> {
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
                 let first = *first;
                 self.error(
-                    Diagnostic::new(Code::DuplicateProperty, prop.keyword, format!("`{key}` is given twice for `{}`", f.id.name))
-                        .with_label(first, "first given here"),
+                    Diagnostic::new(
+                        Code::DuplicateProperty,
+                        prop.keyword,
+                        format!("`{key}` is given twice for `{}`", f.id.name),
+                    )
+                    .with_label(first, "first given here"),
                 );
                 continue;
             }
@@ -187,25 +240,49 @@ impl Compiler<'_> {
                 PropKind::Hint(t) => field.hint = Some(self.text(t)),
                 PropKind::Required => field.required = Some(Required::Always),
                 PropKind::RequiredWhen(e) => {
-                    field.required = Some(Required::When(self.expr_expect(e, ctx, &Ty::Bool, "a `required when` condition")))
+                    field.required = Some(Required::When(self.expr_expect(
+                        e,
+                        ctx,
+                        &Ty::Bool,
+                        "a `required when` condition",
+                    )))
                 }
                 PropKind::VisibleWhen(e) => {
-                    field.visible = Some(self.expr_expect(e, ctx, &Ty::Bool, "a visibility condition"))
+                    field.visible =
+                        Some(self.expr_expect(e, ctx, &Ty::Bool, "a visibility condition"))
                 }
                 PropKind::Min(e) | PropKind::Max(e) => {
                     let is_min = matches!(prop.kind, PropKind::Min(_));
                     let want = if vty == Ty::Date { Ty::Date } else { Ty::Dec };
-                    let ce = self.expr_expect(e, ctx, &want, &what(if is_min { "minimum" } else { "maximum" }));
+                    let ce = self.expr_expect(
+                        e,
+                        ctx,
+                        &want,
+                        &what(if is_min { "minimum" } else { "maximum" }),
+                    );
                     if let CExpr::Lit(efa_core::expr::Lit::Number(d)) = &ce {
-                        if is_min { min_lit = Some((*d, e.span)) } else { max_lit = Some((*d, e.span)) }
+                        if is_min {
+                            min_lit = Some((*d, e.span))
+                        } else {
+                            max_lit = Some((*d, e.span))
+                        }
                     }
-                    if is_min { field.min = Some(ce) } else { field.max = Some(ce) }
+                    if is_min {
+                        field.min = Some(ce)
+                    } else {
+                        field.max = Some(ce)
+                    }
                 }
                 PropKind::MinLength(n) => field.minlength = Some(n.value),
                 PropKind::MaxLength(n) => field.maxlength = Some(n.value),
                 PropKind::Pattern { regex, message } => {
                     if let Err(msg) = efa_core::check_pattern(&regex.value) {
-                        let line = msg.lines().rev().find(|l| l.trim_start().starts_with("error:")).unwrap_or(msg.lines().last().unwrap_or("")).trim();
+                        let line = msg
+                            .lines()
+                            .rev()
+                            .find(|l| l.trim_start().starts_with("error:"))
+                            .unwrap_or(msg.lines().last().unwrap_or(""))
+                            .trim();
                         let line = line.strip_prefix("error:").unwrap_or(line).trim();
                         self.error(
                             Diagnostic::new(Code::InvalidRegex, regex.span, format!("this pattern is not a valid regular expression: {line}"))
@@ -213,18 +290,29 @@ impl Compiler<'_> {
                         );
                     }
                     let message = message.as_ref().map(|m| self.text(m));
-                    field.pattern = Some(Pattern { regex: regex.value.clone(), message });
+                    field.pattern = Some(Pattern {
+                        regex: regex.value.clone(),
+                        message,
+                    });
                 }
-                PropKind::Default(e) => field.default = Some(self.expr_expect(e, ctx, &vty, &what("default"))),
-                PropKind::Value(e) => field.value = Some(self.expr_expect(e, ctx, &vty, &what("computed value"))),
+                PropKind::Default(e) => {
+                    field.default = Some(self.expr_expect(e, ctx, &vty, &what("default")))
+                }
+                PropKind::Value(e) => {
+                    field.value = Some(self.expr_expect(e, ctx, &vty, &what("computed value")))
+                }
                 PropKind::Prefill(path) => {
                     let ok = path.len() == 2 && path[0].name == "account";
                     if ok {
                         field.prefill = Some(path[1].name.clone());
                     } else {
                         self.error(
-                            Diagnostic::new(Code::InvalidValue, prop.span, "prefill takes an attribute of the citizen account")
-                                .with_hint("write e.g. `prefill account.given_name`"),
+                            Diagnostic::new(
+                                Code::InvalidValue,
+                                prop.span,
+                                "prefill takes an attribute of the citizen account",
+                            )
+                            .with_hint("write e.g. `prefill account.given_name`"),
                         );
                     }
                 }
@@ -232,11 +320,17 @@ impl Compiler<'_> {
                 PropKind::Accept(types) => {
                     for t in types {
                         let v = t.value.trim();
-                        let ok = v.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !v.contains(' '));
+                        let ok = v.split_once('/').is_some_and(|(a, b)| {
+                            !a.is_empty() && !b.is_empty() && !v.contains(' ')
+                        });
                         if !ok {
                             self.error(
-                                Diagnostic::new(Code::InvalidValue, t.span, format!("\"{}\" is not a media type", t.value))
-                                    .with_hint("write e.g. \"application/pdf\" or \"image/*\""),
+                                Diagnostic::new(
+                                    Code::InvalidValue,
+                                    t.span,
+                                    format!("\"{}\" is not a media type", t.value),
+                                )
+                                .with_hint("write e.g. \"application/pdf\" or \"image/*\""),
                             );
                         }
                     }
@@ -250,28 +344,48 @@ impl Compiler<'_> {
                         "GB" => 1024 * 1024 * 1024,
                         _ => {
                             self.error(
-                                Diagnostic::new(Code::InvalidValue, unit.span, format!("`{}` is not a size unit", unit.name))
-                                    .with_hint("write KB or MB, e.g. maxsize 10 MB"),
+                                Diagnostic::new(
+                                    Code::InvalidValue,
+                                    unit.span,
+                                    format!("`{}` is not a size unit", unit.name),
+                                )
+                                .with_hint("write KB or MB, e.g. maxsize 10 MB"),
                             );
                             continue;
                         }
                     };
                     match size.value.checked_mul(factor) {
                         Some(bytes) => field.maxsize = Some(bytes),
-                        None => self.error(Diagnostic::new(Code::InvalidValue, size.span, "this size is too large")),
+                        None => self.error(Diagnostic::new(
+                            Code::InvalidValue,
+                            size.span,
+                            "this size is too large",
+                        )),
                     }
                 }
             }
         }
         if let (Some(lo), Some(hi)) = (field.minlength, field.maxlength) {
             if lo > hi {
-                let span = f.props.iter().find(|p| matches!(p.kind, PropKind::MinLength(_))).map_or(f.id.span, |p| p.span);
-                self.error(Diagnostic::new(Code::InvalidValue, span, format!("`minlength {lo}` is above `maxlength {hi}`, so no value can be valid")));
+                let span = f
+                    .props
+                    .iter()
+                    .find(|p| matches!(p.kind, PropKind::MinLength(_)))
+                    .map_or(f.id.span, |p| p.span);
+                self.error(Diagnostic::new(
+                    Code::InvalidValue,
+                    span,
+                    format!("`minlength {lo}` is above `maxlength {hi}`, so no value can be valid"),
+                ));
             }
         }
         if let (Some((lo, span)), Some((hi, _))) = (min_lit, max_lit) {
             if lo > hi {
-                self.error(Diagnostic::new(Code::InvalidValue, span, format!("the minimum {lo} is above the maximum {hi}, so no value can be valid")));
+                self.error(Diagnostic::new(
+                    Code::InvalidValue,
+                    span,
+                    format!("the minimum {lo} is above the maximum {hi}, so no value can be valid"),
+                ));
             }
         }
         if field.value.is_some() {
@@ -280,15 +394,25 @@ impl Compiler<'_> {
                     self.error(Diagnostic::new(
                         Code::Unused,
                         *span,
-                        format!("`{key}` has no effect on `{}`, whose value is computed", f.id.name),
+                        format!(
+                            "`{key}` has no effect on `{}`, whose value is computed",
+                            f.id.name
+                        ),
                     ));
                 }
             }
         }
         if !has_label {
             self.error(
-                Diagnostic::new(Code::MissingLabel, f.id.span, format!("the field `{}` has no label", f.id.name))
-                    .with_hint(format!("add e.g. `label \"{}\"`; citizens and screen readers need it", capitalise(&f.id.name))),
+                Diagnostic::new(
+                    Code::MissingLabel,
+                    f.id.span,
+                    format!("the field `{}` has no label", f.id.name),
+                )
+                .with_hint(format!(
+                    "add e.g. `label \"{}\"`; citizens and screen readers need it",
+                    capitalise(&f.id.name)
+                )),
             );
             field.label = Text::new(self.default_lang(), f.id.name.clone());
         }
@@ -328,7 +452,9 @@ fn prop_key(p: &PropKind) -> &'static str {
 fn allowed_for(key: &str) -> Option<&'static str> {
     match key {
         "min" | "max" => Some("integer, decimal, money and date fields"),
-        "minlength" | "maxlength" => Some("text, textarea, email, phone, iban, postcode and multichoice fields"),
+        "minlength" | "maxlength" => {
+            Some("text, textarea, email, phone, iban, postcode and multichoice fields")
+        }
         "pattern" => Some("text, textarea, email, phone, iban and postcode fields"),
         "accept" | "maxsize" => Some("file fields"),
         "default" | "value" => Some("every type but file"),

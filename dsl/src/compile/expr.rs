@@ -121,13 +121,19 @@ impl Compiler<'_> {
             let mut d = Diagnostic::new(
                 Code::TypeMismatch,
                 e.span,
-                format!("{what} must be {}, but this is {}", want.describe(), ty.describe()),
+                format!(
+                    "{what} must be {}, but this is {}",
+                    want.describe(),
+                    ty.describe()
+                ),
             );
             if matches!(want, Ty::Int) && matches!(ty, Ty::Dec) {
                 d = d.with_hint("use round(..., 0) to get a whole number");
             }
             if matches!(want, Ty::Bool) {
-                d = d.with_hint("a condition compares values, e.g. `anzahl > 3` or `art == \"ehe\"`");
+                d = d.with_hint(
+                    "a condition compares values, e.g. `anzahl > 3` or `art == \"ehe\"`",
+                );
             }
             self.error(d);
         } else if let (Ty::Key(list), ExprKind::Str(s)) = (want, &e.kind) {
@@ -160,7 +166,10 @@ impl Compiler<'_> {
             None => {
                 d = d.with_hint(format!(
                     "the options are: {}",
-                    keys.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
+                    keys.iter()
+                        .map(|k| format!("\"{k}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             }
         }
@@ -279,7 +288,11 @@ impl Compiler<'_> {
     fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span, ctx: Ctx) -> (CExpr, Ty) {
         let (l, lt) = self.expr(lhs, ctx);
         let (r, rt) = self.expr(rhs, ctx);
-        let mk = |l, r| CExpr::Binary { op, lhs: Box::new(l), rhs: Box::new(r) };
+        let mk = |l, r| CExpr::Binary {
+            op,
+            lhs: Box::new(l),
+            rhs: Box::new(r),
+        };
         let mismatch = |this: &mut Self| {
             this.type_error(
                 span,
@@ -343,32 +356,38 @@ impl Compiler<'_> {
                 }
                 Ty::Bool
             }
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-                match (op, &lt, &rt) {
-                    (BinOp::Add, Ty::Text, Ty::Text) => Ty::Text,
-                    (BinOp::Add, Ty::Date, Ty::Int) | (BinOp::Add, Ty::Int, Ty::Date) => Ty::Date,
-                    (BinOp::Sub, Ty::Date, Ty::Int) => Ty::Date,
-                    (BinOp::Sub, Ty::Date, Ty::Date) => Ty::Int,
-                    (BinOp::Add | BinOp::Sub, a, b) if a.is_numeric() && b.is_numeric() => numeric_join(a, b),
-                    (BinOp::Mul, Ty::Money, Ty::Money) => return mismatch(self),
-                    (BinOp::Mul, a, b) if a.is_numeric() && b.is_numeric() => numeric_join(a, b),
-                    (BinOp::Div, Ty::Money, Ty::Money) => Ty::Dec,
-                    (BinOp::Div, Ty::Money, b) if b.is_numeric() => Ty::Money,
-                    (BinOp::Div, a, Ty::Money) if a.is_numeric() => return mismatch(self),
-                    (BinOp::Div, a, b) if a.is_numeric() && b.is_numeric() => Ty::Dec,
-                    _ => return mismatch(self),
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => match (op, &lt, &rt) {
+                (BinOp::Add, Ty::Text, Ty::Text) => Ty::Text,
+                (BinOp::Add, Ty::Date, Ty::Int) | (BinOp::Add, Ty::Int, Ty::Date) => Ty::Date,
+                (BinOp::Sub, Ty::Date, Ty::Int) => Ty::Date,
+                (BinOp::Sub, Ty::Date, Ty::Date) => Ty::Int,
+                (BinOp::Add | BinOp::Sub, a, b) if a.is_numeric() && b.is_numeric() => {
+                    numeric_join(a, b)
                 }
-            }
+                (BinOp::Mul, Ty::Money, Ty::Money) => return mismatch(self),
+                (BinOp::Mul, a, b) if a.is_numeric() && b.is_numeric() => numeric_join(a, b),
+                (BinOp::Div, Ty::Money, Ty::Money) => Ty::Dec,
+                (BinOp::Div, Ty::Money, b) if b.is_numeric() => Ty::Money,
+                (BinOp::Div, a, Ty::Money) if a.is_numeric() => return mismatch(self),
+                (BinOp::Div, a, b) if a.is_numeric() && b.is_numeric() => Ty::Dec,
+                _ => return mismatch(self),
+            },
         };
         (mk(l, r), ty)
     }
 
     /// Resolves a dotted path from `ctx`: the symbol and the repeated group (not enclosing
     /// `ctx`) that the path enters, if any.
-    pub(crate) fn resolve_path(&mut self, segs: &[Ident], ctx: Ctx) -> Option<(SymId, Option<SymId>)> {
+    pub(crate) fn resolve_path(
+        &mut self,
+        segs: &[Ident],
+        ctx: Ctx,
+    ) -> Option<(SymId, Option<SymId>)> {
         let first = &segs[0];
         let chain = self.symbols.chain(ctx.container);
-        let mut cur = chain.iter().find_map(|c| self.symbols.child(*c, &first.name));
+        let mut cur = chain
+            .iter()
+            .find_map(|c| self.symbols.child(*c, &first.name));
         let Some(mut sym) = cur.take() else {
             let names = self.symbols.names_in(&chain);
             let mut d = Diagnostic::new(
@@ -377,7 +396,9 @@ impl Compiler<'_> {
                 format!("there is no field `{}`", first.name),
             );
             let params: Vec<String> = self.param_types.keys().cloned().collect();
-            if let Some(s) = did_you_mean(&first.name, names.iter().chain(&params).map(String::as_str)) {
+            if let Some(s) =
+                did_you_mean(&first.name, names.iter().chain(&params).map(String::as_str))
+            {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             }
             self.error(d);
@@ -399,7 +420,10 @@ impl Compiler<'_> {
                     self.error(Diagnostic::new(
                         Code::UnknownName,
                         seg.span,
-                        format!("`{}` is a field, so it has no part `{}`", self.symbols.syms[sym].path, seg.name),
+                        format!(
+                            "`{}` is a field, so it has no part `{}`",
+                            self.symbols.syms[sym].path, seg.name
+                        ),
                     ));
                     return None;
                 }
@@ -419,7 +443,10 @@ impl Compiler<'_> {
                     let mut d = Diagnostic::new(
                         Code::UnknownName,
                         seg.span,
-                        format!("the group `{}` has no field `{}`", self.symbols.syms[sym].path, seg.name),
+                        format!(
+                            "the group `{}` has no field `{}`",
+                            self.symbols.syms[sym].path, seg.name
+                        ),
                     );
                     if let Some(s) = did_you_mean(&seg.name, names.iter().map(String::as_str)) {
                         d = d.with_hint(format!("did you mean `{s}`?"));
@@ -436,7 +463,9 @@ impl Compiler<'_> {
         // A parameter: a single name not shadowed by a field in scope.
         if segs.len() == 1 {
             let chain = self.symbols.chain(ctx.container);
-            let shadowed = chain.iter().any(|c| self.symbols.child(*c, &segs[0].name).is_some());
+            let shadowed = chain
+                .iter()
+                .any(|c| self.symbols.child(*c, &segs[0].name).is_some());
             if !shadowed {
                 if let Some(ty) = self.param_types.get(&segs[0].name) {
                     return (CExpr::Param(segs[0].name.clone()), ty.clone());
@@ -491,7 +520,10 @@ impl Compiler<'_> {
                 self.error(Diagnostic::new(
                     Code::TypeMismatch,
                     e.span,
-                    format!("`{}` is not a repeated group, so {fname}(...) cannot go over its entries", self.symbols.syms[sym].path),
+                    format!(
+                        "`{}` is not a repeated group, so {fname}(...) cannot go over its entries",
+                        self.symbols.syms[sym].path
+                    ),
                 ));
                 None
             }
@@ -539,21 +571,40 @@ impl Compiler<'_> {
         }
         let err = (CExpr::Lit(Lit::Bool(false)), Ty::Error);
         match name.name.as_str() {
-            "today" => (CExpr::Call { func: Func::Today, args: vec![] }, Ty::Date),
+            "today" => (
+                CExpr::Call {
+                    func: Func::Today,
+                    args: vec![],
+                },
+                Ty::Date,
+            ),
             "age" => {
                 let a = self.expr_expect(&args[0], ctx, &Ty::Date, "the argument of age(...)");
-                (CExpr::Call { func: Func::Age, args: vec![a] }, Ty::Int)
+                (
+                    CExpr::Call {
+                        func: Func::Age,
+                        args: vec![a],
+                    },
+                    Ty::Int,
+                )
             }
             "len" => {
                 let (a, t) = self.expr(&args[0], ctx);
                 if !matches!(t, Ty::Text | Ty::Key(_) | Ty::Keys(_) | Ty::Error) {
                     return self.type_error(args[0].span, format!("len(...) counts the characters of a text or the choices of a multichoice field, but this is {}", t.describe()));
                 }
-                (CExpr::Call { func: Func::Len, args: vec![a] }, Ty::Int)
+                (
+                    CExpr::Call {
+                        func: Func::Len,
+                        args: vec![a],
+                    },
+                    Ty::Int,
+                )
             }
             "is_set" => {
                 let ExprKind::Path(segs) = &args[0].kind else {
-                    return self.type_error(args[0].span, "is_set(...) needs the name of a field".into());
+                    return self
+                        .type_error(args[0].span, "is_set(...) needs the name of a field".into());
                 };
                 let Some((sym, entered)) = self.resolve_path(segs, ctx) else {
                     return err;
@@ -564,8 +615,16 @@ impl Compiler<'_> {
                     return err;
                 }
                 match self.symbols.syms[sym].kind {
-                    SymKind::Field(_) => (CExpr::IsSet(self.symbols.syms[sym].path.clone()), Ty::Bool),
-                    SymKind::Group { .. } => self.type_error(args[0].span, format!("is_set(...) needs a field, but `{}` is a group", self.symbols.syms[sym].path)),
+                    SymKind::Field(_) => {
+                        (CExpr::IsSet(self.symbols.syms[sym].path.clone()), Ty::Bool)
+                    }
+                    SymKind::Group { .. } => self.type_error(
+                        args[0].span,
+                        format!(
+                            "is_set(...) needs a field, but `{}` is a group",
+                            self.symbols.syms[sym].path
+                        ),
+                    ),
                 }
             }
             "if" => {
@@ -581,12 +640,21 @@ impl Compiler<'_> {
                 } else {
                     return self.type_error(span, format!("both results of if(...) must be of one kind, but one is {} and the other {}", at.describe(), bt.describe()));
                 };
-                (CExpr::Call { func: Func::If, args: vec![c, a, b] }, ty)
+                (
+                    CExpr::Call {
+                        func: Func::If,
+                        args: vec![c, a, b],
+                    },
+                    ty,
+                )
             }
             "round" => {
                 let (a, t) = self.expr(&args[0], ctx);
                 if !t.is_numeric() {
-                    return self.type_error(args[0].span, format!("round(...) needs a number, but this is {}", t.describe()));
+                    return self.type_error(
+                        args[0].span,
+                        format!("round(...) needs a number, but this is {}", t.describe()),
+                    );
                 }
                 let digits_zero = matches!(&args[1].kind, ExprKind::Number(n) if n == "0");
                 let d = self.expr_expect(&args[1], ctx, &Ty::Int, "the number of decimal places");
@@ -596,18 +664,35 @@ impl Compiler<'_> {
                     _ if digits_zero => Ty::Int,
                     _ => Ty::Dec,
                 };
-                (CExpr::Call { func: Func::Round, args: vec![a, d] }, ty)
+                (
+                    CExpr::Call {
+                        func: Func::Round,
+                        args: vec![a, d],
+                    },
+                    ty,
+                )
             }
             "count" => {
                 let Some(g) = self.repeated_group(&args[0], ctx, "count") else {
                     return err;
                 };
                 let group = self.symbols.syms[g].path.clone();
-                (CExpr::Aggregate { func: Aggregate::Count, group, expr: None }, Ty::Int)
+                (
+                    CExpr::Aggregate {
+                        func: Aggregate::Count,
+                        group,
+                        expr: None,
+                    },
+                    Ty::Int,
+                )
             }
             "sum" => {
                 let ExprKind::Path(segs) = &args[0].kind else {
-                    return self.type_error(args[0].span, "sum(...) needs a field of a repeated group, e.g. sum(kinder.betrag)".into());
+                    return self.type_error(
+                        args[0].span,
+                        "sum(...) needs a field of a repeated group, e.g. sum(kinder.betrag)"
+                            .into(),
+                    );
                 };
                 // Find the repeated group the path enters; the rest is read per entry.
                 let Some((sym, entered)) = self.resolve_path(segs, ctx) else {
@@ -617,18 +702,44 @@ impl Compiler<'_> {
                     return self.type_error(args[0].span, format!("sum(...) adds up a field over the entries of a repeated group, but `{}` is not inside one", self.symbols.syms[sym].path));
                 };
                 let SymKind::Field(ft) = &self.symbols.syms[sym].kind else {
-                    return self.type_error(args[0].span, format!("sum(...) needs a field, but `{}` is a group", self.symbols.syms[sym].path));
+                    return self.type_error(
+                        args[0].span,
+                        format!(
+                            "sum(...) needs a field, but `{}` is a group",
+                            self.symbols.syms[sym].path
+                        ),
+                    );
                 };
                 let ty = Ty::of_field(ft);
                 if !ty.is_numeric() {
-                    return self.type_error(args[0].span, format!("sum(...) adds up numbers, but `{}` is {}", self.symbols.syms[sym].path, ty.describe()));
+                    return self.type_error(
+                        args[0].span,
+                        format!(
+                            "sum(...) adds up numbers, but `{}` is {}",
+                            self.symbols.syms[sym].path,
+                            ty.describe()
+                        ),
+                    );
                 }
                 if let Some(inner) = self.symbols.repeated_ancestor(sym).filter(|r| *r != g) {
-                    return self.type_error(args[0].span, format!("`{}` lies in two nested repeated groups; sum(...) can go over one", self.symbols.syms[inner].path));
+                    return self.type_error(
+                        args[0].span,
+                        format!(
+                            "`{}` lies in two nested repeated groups; sum(...) can go over one",
+                            self.symbols.syms[inner].path
+                        ),
+                    );
                 }
                 let group = self.symbols.syms[g].path.clone();
                 let expr = Some(Box::new(CExpr::Field(self.symbols.syms[sym].path.clone())));
-                (CExpr::Aggregate { func: Aggregate::Sum, group, expr }, ty)
+                (
+                    CExpr::Aggregate {
+                        func: Aggregate::Sum,
+                        group,
+                        expr,
+                    },
+                    ty,
+                )
             }
             "any" | "all" => {
                 let Some(g) = self.repeated_group(&args[0], ctx, &name.name) else {
@@ -637,9 +748,20 @@ impl Compiler<'_> {
                 let inner = Ctx { container: Some(g) };
                 let what = format!("the condition of {}(...)", name.name);
                 let c = self.expr_expect(&args[1], inner, &Ty::Bool, &what);
-                let func = if name.name == "any" { Aggregate::Any } else { Aggregate::All };
+                let func = if name.name == "any" {
+                    Aggregate::Any
+                } else {
+                    Aggregate::All
+                };
                 let group = self.symbols.syms[g].path.clone();
-                (CExpr::Aggregate { func, group, expr: Some(Box::new(c)) }, Ty::Bool)
+                (
+                    CExpr::Aggregate {
+                        func,
+                        group,
+                        expr: Some(Box::new(c)),
+                    },
+                    Ty::Bool,
+                )
             }
             _ => err,
         }

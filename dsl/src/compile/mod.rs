@@ -16,7 +16,7 @@ use efa_core::expr::{Expr as CExpr, Lit, UnOp};
 use efa_core::model::{Codelist, Fee, FieldType, FimRef, FormModel, List, ListOption, Param, Text};
 
 use self::expr::{Ctx, Ty};
-use self::scope::{did_you_mean, SymId, SymKind, Sym, Symbols};
+use self::scope::{did_you_mean, Sym, SymId, SymKind, Symbols};
 use crate::ast::{self, BodyItem, BodyItemKind, ExprKind, FormItemKind, TextLit};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::SourceMap;
@@ -88,8 +88,20 @@ pub(crate) struct Compiler<'a> {
 }
 
 const TYPES: &[&str] = &[
-    "text", "textarea", "integer", "decimal", "money", "date", "boolean", "choice",
-    "multichoice", "email", "phone", "iban", "postcode", "file",
+    "text",
+    "textarea",
+    "integer",
+    "decimal",
+    "money",
+    "date",
+    "boolean",
+    "choice",
+    "multichoice",
+    "email",
+    "phone",
+    "iban",
+    "postcode",
+    "file",
 ];
 
 impl Compiler<'_> {
@@ -147,8 +159,12 @@ impl Compiler<'_> {
         let mut dup = |c: &mut Self, key: &'static str, span: Span| -> bool {
             if let Some(first) = seen.get(key) {
                 c.error(
-                    Diagnostic::new(Code::DuplicateProperty, span, format!("`{key}` is given twice"))
-                        .with_label(*first, "first given here"),
+                    Diagnostic::new(
+                        Code::DuplicateProperty,
+                        span,
+                        format!("`{key}` is given twice"),
+                    )
+                    .with_label(*first, "first given here"),
                 );
                 return true;
             }
@@ -282,8 +298,12 @@ impl Compiler<'_> {
             };
             if let Some(first) = list_spans.get(&l.id.name) {
                 self.error(
-                    Diagnostic::new(Code::Duplicate, l.id.span, format!("the list `{}` is defined twice", l.id.name))
-                        .with_label(*first, "first defined here"),
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        l.id.span,
+                        format!("the list `{}` is defined twice", l.id.name),
+                    )
+                    .with_label(*first, "first defined here"),
                 );
                 continue;
             }
@@ -293,17 +313,31 @@ impl Compiler<'_> {
             for o in &l.options {
                 if let Some(first) = key_spans.get(&o.key.value) {
                     self.error(
-                        Diagnostic::new(Code::Duplicate, o.key.span, format!("the option `{}` appears twice in the list `{}`", o.key.value, l.id.name))
-                            .with_label(*first, "first here"),
+                        Diagnostic::new(
+                            Code::Duplicate,
+                            o.key.span,
+                            format!(
+                                "the option `{}` appears twice in the list `{}`",
+                                o.key.value, l.id.name
+                            ),
+                        )
+                        .with_label(*first, "first here"),
                     );
                     continue;
                 }
                 if o.key.value.is_empty() {
-                    self.error(Diagnostic::new(Code::InvalidValue, o.key.span, "an option key must not be empty"));
+                    self.error(Diagnostic::new(
+                        Code::InvalidValue,
+                        o.key.span,
+                        "an option key must not be empty",
+                    ));
                 }
                 key_spans.insert(o.key.value.clone(), o.key.span);
                 let text = self.text(&o.text);
-                options.push(ListOption { key: o.key.value.clone(), text });
+                options.push(ListOption {
+                    key: o.key.value.clone(),
+                    text,
+                });
             }
             if options.is_empty() && l.codelist.is_none() {
                 self.error(
@@ -311,7 +345,10 @@ impl Compiler<'_> {
                         .with_hint("add options, or name the code list they come from: list ID codelist \"urn:...\" { }"),
                 );
             }
-            self.list_keys.insert(l.id.name.clone(), options.iter().map(|o| o.key.clone()).collect());
+            self.list_keys.insert(
+                l.id.name.clone(),
+                options.iter().map(|o| o.key.clone()).collect(),
+            );
             lists.push(List {
                 id: l.id.name.clone(),
                 codelist: l.codelist.as_ref().map(|u| Codelist {
@@ -331,8 +368,12 @@ impl Compiler<'_> {
             };
             if let Some(first) = param_spans.get(&p.name.name) {
                 self.error(
-                    Diagnostic::new(Code::Duplicate, p.name.span, format!("the parameter `{}` is defined twice", p.name.name))
-                        .with_label(*first, "first defined here"),
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        p.name.span,
+                        format!("the parameter `{}` is defined twice", p.name.name),
+                    )
+                    .with_label(*first, "first defined here"),
                 );
                 continue;
             }
@@ -348,7 +389,8 @@ impl Compiler<'_> {
                 ));
                 continue;
             }
-            self.param_types.insert(p.name.name.clone(), Ty::of_field(&ft));
+            self.param_types
+                .insert(p.name.name.clone(), Ty::of_field(&ft));
             param_decls.push((p, ft));
         }
 
@@ -360,8 +402,12 @@ impl Compiler<'_> {
             };
             if let Some(first) = page_spans.get(&p.id.name) {
                 self.error(
-                    Diagnostic::new(Code::Duplicate, p.id.span, format!("the page `{}` is defined twice", p.id.name))
-                        .with_label(*first, "first defined here"),
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        p.id.span,
+                        format!("the page `{}` is defined twice", p.id.name),
+                    )
+                    .with_label(*first, "first defined here"),
                 );
             } else {
                 page_spans.insert(p.id.name.clone(), p.id.span);
@@ -372,11 +418,19 @@ impl Compiler<'_> {
         for (name, span) in &param_spans {
             if let Some(sym) = self.symbols.child(None, name) {
                 let field_span = self.symbols.syms[sym].span;
-                let (first, second) = if field_span < *span { (field_span, *span) } else { (*span, field_span) };
+                let (first, second) = if field_span < *span {
+                    (field_span, *span)
+                } else {
+                    (*span, field_span)
+                };
                 self.error(
-                    Diagnostic::new(Code::Duplicate, second, format!("`{name}` is both a parameter and a field"))
-                        .with_label(first, "also defined here")
-                        .with_hint("fields and parameters share one namespace; rename one of them"),
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        second,
+                        format!("`{name}` is both a parameter and a field"),
+                    )
+                    .with_label(first, "also defined here")
+                    .with_hint("fields and parameters share one namespace; rename one of them"),
                 );
             }
         }
@@ -387,7 +441,12 @@ impl Compiler<'_> {
             let want = Ty::of_field(&ft);
             let value = match self.constant(&p.value) {
                 Some(_) => {
-                    let ce = self.expr_expect(&p.value, Ctx { container: None }, &want, &format!("the value of `{}`", p.name.name));
+                    let ce = self.expr_expect(
+                        &p.value,
+                        Ctx { container: None },
+                        &want,
+                        &format!("the value of `{}`", p.name.name),
+                    );
                     match ce {
                         CExpr::Lit(l) => Some(fit_lit(l, &ft)),
                         _ => None,
@@ -395,14 +454,25 @@ impl Compiler<'_> {
                 }
                 None => {
                     self.error(
-                        Diagnostic::new(Code::TypeMismatch, p.value.span, format!("the value of the parameter `{}` must be a constant", p.name.name))
-                            .with_hint("write a number, a text in quotes, a date or true/false"),
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            p.value.span,
+                            format!(
+                                "the value of the parameter `{}` must be a constant",
+                                p.name.name
+                            ),
+                        )
+                        .with_hint("write a number, a text in quotes, a date or true/false"),
                     );
                     None
                 }
             };
             if let Some(value) = value {
-                params.push(Param { name: p.name.name.clone(), ty: ft, value });
+                params.push(Param {
+                    name: p.name.name.clone(),
+                    ty: ft,
+                    value,
+                });
             }
         }
         let mut pages = Vec::new();
@@ -413,8 +483,12 @@ impl Compiler<'_> {
         }
         if pages.is_empty() {
             self.error(
-                Diagnostic::new(Code::MissingHeader, form.id.span, format!("the form `{}` has no page", form.id.name))
-                    .with_hint("add a page: page antrag \"Antrag\" { field ... }"),
+                Diagnostic::new(
+                    Code::MissingHeader,
+                    form.id.span,
+                    format!("the form `{}` has no page", form.id.name),
+                )
+                .with_hint("add a page: page antrag \"Antrag\" { field ... }"),
             );
         }
         let mut fees = Vec::new();
@@ -425,15 +499,28 @@ impl Compiler<'_> {
             };
             if let Some(first) = fee_spans.get(&f.id.name) {
                 self.error(
-                    Diagnostic::new(Code::Duplicate, f.id.span, format!("the fee `{}` is defined twice", f.id.name))
-                        .with_label(*first, "first defined here"),
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        f.id.span,
+                        format!("the fee `{}` is defined twice", f.id.name),
+                    )
+                    .with_label(*first, "first defined here"),
                 );
                 continue;
             }
             fee_spans.insert(f.id.name.clone(), f.id.span);
             let label = self.text(&f.label);
-            let amount = self.expr_expect(&f.amount, Ctx { container: None }, &Ty::Money, &format!("the amount of the fee `{}`", f.id.name));
-            fees.push(Fee { id: f.id.name.clone(), label, amount });
+            let amount = self.expr_expect(
+                &f.amount,
+                Ctx { container: None },
+                &Ty::Money,
+                &format!("the amount of the fee `{}`", f.id.name),
+            );
+            fees.push(Fee {
+                id: f.id.name.clone(),
+                label,
+                amount,
+            });
         }
 
         let model = FormModel {
@@ -457,7 +544,10 @@ impl Compiler<'_> {
         match efa_core::Form::new(model.clone()) {
             Ok(_) => Some(model),
             Err(efa_core::ModelError::Cycle { paths }) => {
-                let spans: Vec<Span> = paths.iter().filter_map(|p| self.spans.get(p).copied()).collect();
+                let spans: Vec<Span> = paths
+                    .iter()
+                    .filter_map(|p| self.spans.get(p).copied())
+                    .collect();
                 let at = spans.first().copied().unwrap_or(form.id.span);
                 let mut d = Diagnostic::new(
                     Code::Cycle,
@@ -476,7 +566,11 @@ impl Compiler<'_> {
                 None
             }
             Err(other) => {
-                self.error(Diagnostic::new(Code::TypeMismatch, form.id.span, other.to_string()));
+                self.error(Diagnostic::new(
+                    Code::TypeMismatch,
+                    form.id.span,
+                    other.to_string(),
+                ));
                 None
             }
         }
@@ -485,8 +579,12 @@ impl Compiler<'_> {
     /// Whether an expression is a constant (literal, or a negated number).
     fn constant(&self, e: &ast::Expr) -> Option<()> {
         match &e.kind {
-            ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Date(_) => Some(()),
-            ExprKind::Unary { op: UnOp::Neg, arg } if matches!(arg.kind, ExprKind::Number(_)) => Some(()),
+            ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Date(_) => {
+                Some(())
+            }
+            ExprKind::Unary { op: UnOp::Neg, arg } if matches!(arg.kind, ExprKind::Number(_)) => {
+                Some(())
+            }
             _ => None,
         }
     }
@@ -495,7 +593,11 @@ impl Compiler<'_> {
         let name = t.name.name.as_str();
         let needs_list = matches!(name, "choice" | "multichoice");
         if !TYPES.contains(&name) {
-            let mut d = Diagnostic::new(Code::UnknownType, t.name.span, format!("there is no field type `{name}`"));
+            let mut d = Diagnostic::new(
+                Code::UnknownType,
+                t.name.span,
+                format!("there is no field type `{name}`"),
+            );
             if let Some(s) = did_you_mean(name, TYPES.iter().copied()) {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             } else {
@@ -508,20 +610,33 @@ impl Compiler<'_> {
             (None, true) => {
                 self.error(
                     Diagnostic::new(Code::UnknownType, t.span, format!("`{name}` needs a list"))
-                        .with_hint(format!("write {name}(LIST), naming a list declared with `list LIST {{ ... }}`")),
+                        .with_hint(format!(
+                            "write {name}(LIST), naming a list declared with `list LIST {{ ... }}`"
+                        )),
                 );
                 return None;
             }
             (Some(l), false) => {
-                self.error(Diagnostic::new(Code::UnknownType, l.span, format!("`{name}` takes no list")));
+                self.error(Diagnostic::new(
+                    Code::UnknownType,
+                    l.span,
+                    format!("`{name}` takes no list"),
+                ));
                 return None;
             }
             (Some(l), true) if !self.list_keys.contains_key(&l.name) => {
-                let mut d = Diagnostic::new(Code::UnknownList, l.span, format!("there is no list `{}`", l.name));
+                let mut d = Diagnostic::new(
+                    Code::UnknownList,
+                    l.span,
+                    format!("there is no list `{}`", l.name),
+                );
                 if let Some(s) = did_you_mean(&l.name, self.list_keys.keys().map(String::as_str)) {
                     d = d.with_hint(format!("did you mean `{s}`?"));
                 } else {
-                    d = d.with_hint(format!("declare it: list {} {{ key \"Text\" ... }}", l.name));
+                    d = d.with_hint(format!(
+                        "declare it: list {} {{ key \"Text\" ... }}",
+                        l.name
+                    ));
                 }
                 self.error(d);
                 return None;
@@ -536,8 +651,12 @@ impl Compiler<'_> {
             "money" => FieldType::Money,
             "date" => FieldType::Date,
             "boolean" => FieldType::Boolean,
-            "choice" => FieldType::Choice { list: t.list.as_ref()?.name.clone() },
-            "multichoice" => FieldType::Multichoice { list: t.list.as_ref()?.name.clone() },
+            "choice" => FieldType::Choice {
+                list: t.list.as_ref()?.name.clone(),
+            },
+            "multichoice" => FieldType::Multichoice {
+                list: t.list.as_ref()?.name.clone(),
+            },
             "email" => FieldType::Email,
             "phone" => FieldType::Phone,
             "iban" => FieldType::Iban,
@@ -557,27 +676,52 @@ impl Compiler<'_> {
                     };
                     (&f.id, kind, None)
                 }
-                BodyItemKind::Group(g) => (&g.id, SymKind::Group { repeated: g.repeat.is_some() }, Some(&g.items)),
+                BodyItemKind::Group(g) => (
+                    &g.id,
+                    SymKind::Group {
+                        repeated: g.repeat.is_some(),
+                    },
+                    Some(&g.items),
+                ),
                 _ => continue,
             };
-            let path = if prefix.is_empty() { id.name.clone() } else { format!("{prefix}.{}", id.name) };
+            let path = if prefix.is_empty() {
+                id.name.clone()
+            } else {
+                format!("{prefix}.{}", id.name)
+            };
             if let Some(existing) = self.symbols.child(container, &id.name) {
                 let first = self.symbols.syms[existing].span;
                 let place = match container {
                     None => "in this form".to_owned(),
                     Some(g) => format!("in the group `{}`", self.symbols.syms[g].path),
                 };
-                let mut d = Diagnostic::new(Code::Duplicate, id.span, format!("`{}` is defined twice {place}", id.name))
-                    .with_label(first, "first defined here");
+                let mut d = Diagnostic::new(
+                    Code::Duplicate,
+                    id.span,
+                    format!("`{}` is defined twice {place}", id.name),
+                )
+                .with_label(first, "first defined here");
                 if container.is_none() {
                     d = d.with_hint("pages do not nest data: all fields of all pages share one namespace; rename one, or put it in a group");
                 }
                 self.error(d);
                 // Keep declaring what is inside, against a fresh symbol, to find more errors.
             }
-            let kind_name = if matches!(kind, SymKind::Field(_)) { "field" } else { "group" };
-            self.spans.entry(format!("{kind_name} {path}")).or_insert(id.span);
-            self.symbols.syms.push(Sym { kind, path: path.clone(), span: id.span, parent: container });
+            let kind_name = if matches!(kind, SymKind::Field(_)) {
+                "field"
+            } else {
+                "group"
+            };
+            self.spans
+                .entry(format!("{kind_name} {path}"))
+                .or_insert(id.span);
+            self.symbols.syms.push(Sym {
+                kind,
+                path: path.clone(),
+                span: id.span,
+                parent: container,
+            });
             let sym = self.symbols.syms.len() - 1;
             self.symbols
                 .children

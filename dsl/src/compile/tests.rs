@@ -19,7 +19,11 @@ fn spec_example_compiles() {
         "extra": 1
     });
     let r = form.validate(&data, &efa_core::ValidateOptions::new(today));
-    let got: Vec<(String, &str)> = r.errors.iter().map(|e| (e.path.clone(), e.code.as_str())).collect();
+    let got: Vec<(String, &str)> = r
+        .errors
+        .iter()
+        .map(|e| (e.path.clone(), e.code.as_str()))
+        .collect();
     assert_eq!(
         got,
         vec![

@@ -1202,11 +1202,37 @@ fn example_forms_parse() {
 
 #[test]
 fn zz_small_stack() {
-    let e = format!("{}{}1{}", "not -".repeat(2), "(f([".repeat(19), "]))".repeat(19));
-    let src = format!("form f {{ page p \"P\" {{ group g {{ field a: text {{ default {e} }} }} }} }}");
-    for kb in [2048usize, 1024, 768, 512, 384, 256, 192, 128] {
-        eprintln!("trying {kb}"); let s = src.clone();
-        let r = std::thread::Builder::new().stack_size(kb * 1024).spawn(move || parse(&s, F).map(|_| ()).map_err(|d| d[0].message.clone())).unwrap().join();
+    let e = format!(
+        "{}{}1{}",
+        "not -".repeat(2),
+        "(f([".repeat(19),
+        "]))".repeat(19)
+    );
+    let src =
+        format!("form f {{ page p \"P\" {{ group g {{ field a: text {{ default {e} }} }} }} }}");
+    if std::env::var("WARM").is_ok() {
+        let _ = parse("form f { param p: text = 1 }", F);
+    }
+    let r = std::thread::Builder::new()
+        .stack_size(64 * 1024)
+        .spawn(|| parse("form f {}", F).is_ok())
+        .unwrap()
+        .join();
+    eprintln!("trivial: {r:?}");
+    let r = std::thread::Builder::new()
+        .stack_size(64 * 1024)
+        .spawn(|| parse("form f { param p: text = 1 }", F).is_ok())
+        .unwrap()
+        .join();
+    eprintln!("trivial expr: {r:?}");
+    for kb in [128usize, 128, 2048] {
+        eprintln!("trying {kb}");
+        let s = src.clone();
+        let r = std::thread::Builder::new()
+            .stack_size(kb * 1024)
+            .spawn(move || parse(&s, F).map(|_| ()).map_err(|d| d[0].message.clone()))
+            .unwrap()
+            .join();
         eprintln!("{kb} KiB: {:?}", r.map_err(|_| "overflow"));
     }
 }
