@@ -149,11 +149,20 @@ impl Loaded {
         self.form.model()
     }
 
-    /// Compiles a `.form` source. `name` is used in diagnostics (usually the path).
+    /// Compiles a `.form` source. `name` is used in diagnostics (usually the path). An
+    /// adaptation's base is looked up relative to the working directory; use
+    /// [`Loaded::from_source_in`] to name the adaptation's own directory.
     pub fn from_source(name: &str, text: String) -> Result<Loaded, LoadError> {
+        Loaded::from_source_in(name, text, Path::new("."))
+    }
+
+    /// Compiles a `.form` or `.adapt.form` source whose relative paths (an adaptation's
+    /// base artifact) start at `dir`.
+    pub fn from_source_in(name: &str, text: String, dir: &Path) -> Result<Loaded, LoadError> {
         let mut sources = SourceMap::new();
         let file = sources.add(name, text);
-        let compiled = efa_dsl::compile(&sources, file);
+        let mut loader = DirBaseLoader { dir: dir.to_path_buf() };
+        let compiled = efa_dsl::compile_with(&sources, file, &mut loader);
         let Some(model) = compiled.model else {
             return Err(LoadError::Compile {
                 name: name.to_owned(),
@@ -192,6 +201,20 @@ impl Loaded {
     }
 }
 
+/// Reads adaptation bases from files, relative to a directory.
+#[derive(Debug, Clone)]
+pub struct DirBaseLoader {
+    /// The directory relative paths start at (the adaptation file's).
+    pub dir: PathBuf,
+}
+
+impl efa_dsl::BaseLoader for DirBaseLoader {
+    fn load(&mut self, path: &str) -> Result<String, String> {
+        let full = self.dir.join(path);
+        read_text(&full).map_err(|e| e.to_string())
+    }
+}
+
 /// Whether a path names a compiled artifact rather than a source: it ends in `.json`.
 pub fn is_artifact_path(path: &Path) -> bool {
     path.extension()
@@ -209,7 +232,8 @@ pub fn load_form(path: &Path) -> Result<Loaded, LoadError> {
     if is_artifact_path(path) {
         Loaded::from_artifact(&name, &text)
     } else {
-        Loaded::from_source(&name, text)
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Loaded::from_source_in(&name, text, dir)
     }
 }
 

@@ -67,6 +67,114 @@ pub struct Comment {
 pub enum Document {
     /// `form ID { ... }`.
     Form(FormDecl),
+    /// `adapt "BASE.form.json" version "RANGE" { ... }`.
+    Adapt(AdaptDecl),
+}
+
+/// `adapt "BASE.form.json" [version "RANGE"] { ... }`: another state's compiled form,
+/// adapted (SPEC section 6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptDecl {
+    /// Path of the base artifact, relative to the adaptation file.
+    pub base: StrLit,
+    /// Semver range the base's version must satisfy (`^1.2`).
+    pub range: Option<StrLit>,
+    /// Statements in source order.
+    pub items: Vec<AdaptItem>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// One statement of an adaptation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptItem {
+    /// What it is.
+    pub kind: AdaptItemKind,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// Where an addition goes relative to an existing item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Before the named item.
+    Before,
+    /// After the named item.
+    After,
+}
+
+/// The statements of an adaptation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AdaptItemKind {
+    /// `id NEW_ID`.
+    Id(Ident),
+    /// `publisher "HE"`.
+    Publisher(StrLit),
+    /// `version "1.2.0"`: the adaptation's own version (default: the base's).
+    Version(StrLit),
+    /// `title TEXT` (the form) or `title PATH TEXT` (a page or group).
+    Title {
+        /// The page id or group path; `None` for the form's title.
+        target: Option<Vec<Ident>>,
+        /// The new text.
+        text: TextLit,
+    },
+    /// `description TEXT`.
+    Description(TextLit),
+    /// `set PARAM = EXPR`.
+    Set {
+        /// The parameter.
+        name: Ident,
+        /// Its new value.
+        value: Expr,
+    },
+    /// `label PATH TEXT`.
+    Label {
+        /// The field or group.
+        target: Vec<Ident>,
+        /// The new text.
+        text: TextLit,
+    },
+    /// `hint PATH TEXT`.
+    Hint {
+        /// The field or group.
+        target: Vec<Ident>,
+        /// The new text.
+        text: TextLit,
+    },
+    /// `option LIST.KEY TEXT`.
+    Option {
+        /// The list.
+        list: Ident,
+        /// The option key.
+        key: StrLit,
+        /// The new text.
+        text: TextLit,
+    },
+    /// `hide PATH`.
+    Hide(Vec<Ident>),
+    /// `add to TARGET [before|after ID] { BODY }`.
+    AddTo {
+        /// The page id or group path.
+        target: Vec<Ident>,
+        /// Where inside it (default: at the end).
+        place: Option<(Placement, Ident)>,
+        /// What to add.
+        items: Vec<BodyItem>,
+    },
+    /// `add page ID TEXT [before|after PAGE] { BODY }`.
+    AddPage {
+        /// The new page.
+        page: PageDecl,
+        /// Where (default: after the last page).
+        place: Option<(Placement, Ident)>,
+    },
+    /// `add check EXPR message TEXT` (form level).
+    AddCheck(CheckDecl),
+    /// `add list ID { ... }`.
+    AddList(ListDecl),
+    /// `add fee ID TEXT = EXPR`.
+    AddFee(FeeDecl),
 }
 
 /// `form ID { ... }`.

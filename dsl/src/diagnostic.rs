@@ -67,6 +67,14 @@ pub enum Code {
     RepeatScope,
     /// E0019: input too large or nested too deeply.
     TooComplex,
+    /// E0020: the base artifact of an adaptation cannot be read.
+    BaseMissing,
+    /// E0021: the base artifact is not a valid artifact (hash mismatch, unknown format).
+    BaseInvalid,
+    /// E0022: the base's version is outside the adaptation's version range.
+    BaseVersion,
+    /// E0023: an adaptation hides a required field.
+    HideRequired,
     /// W0001: a field can never be shown or can never be filled in usefully.
     Unused,
     /// W0002: a field without a label.
@@ -95,6 +103,10 @@ impl Code {
         Code::InvalidDate,
         Code::RepeatScope,
         Code::TooComplex,
+        Code::BaseMissing,
+        Code::BaseInvalid,
+        Code::BaseVersion,
+        Code::HideRequired,
         Code::Unused,
         Code::MissingLabel,
     ];
@@ -121,6 +133,10 @@ impl Code {
             Code::InvalidDate => "E0017",
             Code::RepeatScope => "E0018",
             Code::TooComplex => "E0019",
+            Code::BaseMissing => "E0020",
+            Code::BaseInvalid => "E0021",
+            Code::BaseVersion => "E0022",
+            Code::HideRequired => "E0023",
             Code::Unused => "W0001",
             Code::MissingLabel => "W0002",
         }
@@ -165,6 +181,10 @@ impl Code {
             Code::InvalidDate => "A date literal is not a real calendar date in the form YYYY-MM-DD.",
             Code::RepeatScope => "A field inside a repeated group has one value per item, so outside the group it can only be used through count, sum, any or all.",
             Code::TooComplex => "The source is too large or nested too deeply to be processed safely.",
+            Code::BaseMissing => "An adaptation names the compiled base form it adapts (`adapt \"../th/form.form.json\"`), relative to the adaptation file, and that file cannot be read. Build the base with `efa build` or correct the path.",
+            Code::BaseInvalid => "The base artifact is not a valid efa artifact: its hash does not match its content (it was changed after it was built), or its format is unknown. Ask the owning state for the published artifact.",
+            Code::BaseVersion => "The base form's version is outside the range the adaptation was written for (`version \"^1.2\"`). Check what changed with `efa diff OLD NEW`, adjust the adaptation, then widen the range.",
+            Code::HideRequired => "An adaptation may hide only optional fields: hiding a required field would make every submission fail or drop data the owner needs.",
             Code::Unused => "Something will never have an effect, for example a default on a computed field.",
             Code::MissingLabel => "A field has no `label`, so citizens (and screen readers) see only its id. Give every field a label.",
         }

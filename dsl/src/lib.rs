@@ -14,7 +14,9 @@ mod source;
 pub mod span;
 mod syntax;
 
-pub use compile::{compile, compile_form, compile_str, Compiled};
+pub use compile::{
+    compile, compile_adapt, compile_form, compile_str, compile_with, BaseLoader, Compiled, NoBase,
+};
 pub use diagnostic::{Code, Diagnostic, Label, Severity};
 pub use source::SourceMap;
 pub use span::{FileId, Span};

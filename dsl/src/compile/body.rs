@@ -24,7 +24,7 @@ impl Compiler<'_> {
     }
 
     /// Compiles a body; returns its items and its own `visible when`.
-    fn body(
+    pub(super) fn body(
         &mut self,
         items: &[BodyItem],
         container: Option<SymId>,

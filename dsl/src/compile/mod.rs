@@ -6,9 +6,12 @@
 //! fees; finally the model is loaded by [`efa_core::Form::new`], whose dependency order
 //! finds cycles between computed values and visibility conditions.
 
+mod adapt;
 mod body;
 mod expr;
 mod scope;
+
+pub use adapt::{compile_adapt, BaseLoader, NoBase};
 
 use std::collections::HashMap;
 
@@ -31,8 +34,14 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Compiles the file `file` of `sources`.
+/// Compiles the file `file` of `sources`. Adaptations need their base artifact: use
+/// [`compile_with`] to provide it.
 pub fn compile(sources: &SourceMap, file: FileId) -> Compiled {
+    compile_with(sources, file, &mut NoBase)
+}
+
+/// Compiles the file `file` of `sources`; an adaptation's base is read through `loader`.
+pub fn compile_with(sources: &SourceMap, file: FileId, loader: &mut dyn BaseLoader) -> Compiled {
     match crate::syntax::parse(sources.text(file), file) {
         Err(diagnostics) => Compiled {
             model: None,
@@ -40,6 +49,7 @@ pub fn compile(sources: &SourceMap, file: FileId) -> Compiled {
         },
         Ok(parsed) => match &parsed.doc {
             ast::Document::Form(form) => compile_form(form),
+            ast::Document::Adapt(decl) => compile_adapt(decl, loader),
         },
     }
 }
@@ -54,24 +64,9 @@ pub fn compile_str(source: &str) -> Result<FormModel, Vec<Diagnostic>> {
 
 /// Compiles a parsed form declaration.
 pub fn compile_form(form: &ast::FormDecl) -> Compiled {
-    let mut c = Compiler {
-        diags: Vec::new(),
-        symbols: Symbols::default(),
-        param_types: HashMap::new(),
-        list_keys: HashMap::new(),
-        languages: Vec::new(),
-        spans: HashMap::new(),
-        sym_of_span: HashMap::new(),
-        _life: std::marker::PhantomData,
-    };
+    let mut c = Compiler::new();
     let model = c.form(form);
-    let mut diagnostics = c.diags;
-    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
-    let failed = diagnostics.iter().any(Diagnostic::is_error);
-    Compiled {
-        model: if failed { None } else { model },
-        diagnostics,
-    }
+    c.finish(model)
 }
 
 pub(crate) struct Compiler<'a> {
@@ -84,6 +79,8 @@ pub(crate) struct Compiler<'a> {
     spans: HashMap<String, Span>,
     /// The symbol declared at an id's span.
     sym_of_span: HashMap<Span, SymId>,
+    /// For an adaptation: where the base is named (symbols of the base point here).
+    base_span: Option<Span>,
     _life: std::marker::PhantomData<&'a ()>,
 }
 
@@ -105,6 +102,35 @@ const TYPES: &[&str] = &[
 ];
 
 impl Compiler<'_> {
+    fn new() -> Self {
+        Compiler {
+            diags: Vec::new(),
+            symbols: Symbols::default(),
+            param_types: HashMap::new(),
+            list_keys: HashMap::new(),
+            languages: Vec::new(),
+            spans: HashMap::new(),
+            sym_of_span: HashMap::new(),
+            base_span: None,
+            _life: std::marker::PhantomData,
+        }
+    }
+
+    /// Checks the model as the runtime will load it (cycles), and packs the result.
+    fn finish(mut self, model: Option<FormModel>) -> Compiled {
+        let model = match model {
+            Some(m) if !self.diags.iter().any(Diagnostic::is_error) => self.load_check(m),
+            _ => None,
+        };
+        let mut diagnostics = self.diags;
+        diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
+        let failed = diagnostics.iter().any(Diagnostic::is_error);
+        Compiled {
+            model: if failed { None } else { model },
+            diagnostics,
+        }
+    }
+
     pub(crate) fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -308,55 +334,9 @@ impl Compiler<'_> {
                 continue;
             }
             list_spans.insert(l.id.name.clone(), l.id.span);
-            let mut options: Vec<ListOption> = Vec::new();
-            let mut key_spans: HashMap<String, Span> = HashMap::new();
-            for o in &l.options {
-                if let Some(first) = key_spans.get(&o.key.value) {
-                    self.error(
-                        Diagnostic::new(
-                            Code::Duplicate,
-                            o.key.span,
-                            format!(
-                                "the option `{}` appears twice in the list `{}`",
-                                o.key.value, l.id.name
-                            ),
-                        )
-                        .with_label(*first, "first here"),
-                    );
-                    continue;
-                }
-                if o.key.value.is_empty() {
-                    self.error(Diagnostic::new(
-                        Code::InvalidValue,
-                        o.key.span,
-                        "an option key must not be empty",
-                    ));
-                }
-                key_spans.insert(o.key.value.clone(), o.key.span);
-                let text = self.text(&o.text);
-                options.push(ListOption {
-                    key: o.key.value.clone(),
-                    text,
-                });
+            if let Some(list) = self.list(l) {
+                lists.push(list);
             }
-            if options.is_empty() && l.codelist.is_none() {
-                self.error(
-                    Diagnostic::new(Code::InvalidValue, l.id.span, format!("the list `{}` has no options", l.id.name))
-                        .with_hint("add options, or name the code list they come from: list ID codelist \"urn:...\" { }"),
-                );
-            }
-            self.list_keys.insert(
-                l.id.name.clone(),
-                options.iter().map(|o| o.key.clone()).collect(),
-            );
-            lists.push(List {
-                id: l.id.name.clone(),
-                codelist: l.codelist.as_ref().map(|u| Codelist {
-                    urn: u.value.clone(),
-                    version: l.codelist_version.as_ref().map(|v| v.value.clone()),
-                }),
-                options,
-            });
         }
 
         // Pass 3: parameter types (values are typed below, once fields are declared).
@@ -538,9 +518,12 @@ impl Compiler<'_> {
             fees,
             base: None,
         };
-        if self.diags.iter().any(Diagnostic::is_error) {
-            return None;
-        }
+        Some(model)
+    }
+
+    /// Loads the model as the runtime will; reports a cycle (E0008) where it starts.
+    fn load_check(&mut self, model: FormModel) -> Option<FormModel> {
+        let at = self.base_span.unwrap_or_default();
         match efa_core::Form::new(model.clone()) {
             Ok(_) => Some(model),
             Err(efa_core::ModelError::Cycle { paths }) => {
@@ -548,7 +531,7 @@ impl Compiler<'_> {
                     .iter()
                     .filter_map(|p| self.spans.get(p).copied())
                     .collect();
-                let at = spans.first().copied().unwrap_or(form.id.span);
+                let at = spans.first().copied().unwrap_or(at);
                 let mut d = Diagnostic::new(
                     Code::Cycle,
                     at,
@@ -566,14 +549,63 @@ impl Compiler<'_> {
                 None
             }
             Err(other) => {
-                self.error(Diagnostic::new(
-                    Code::TypeMismatch,
-                    form.id.span,
-                    other.to_string(),
-                ));
+                self.error(Diagnostic::new(Code::TypeMismatch, at, other.to_string()));
                 None
             }
         }
+    }
+
+    /// Compiles a list declaration (its id is checked for duplicates by the caller).
+    fn list(&mut self, l: &ast::ListDecl) -> Option<List> {
+        let mut options: Vec<ListOption> = Vec::new();
+        let mut key_spans: HashMap<String, Span> = HashMap::new();
+        for o in &l.options {
+            if let Some(first) = key_spans.get(&o.key.value) {
+                self.error(
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        o.key.span,
+                        format!(
+                            "the option `{}` appears twice in the list `{}`",
+                            o.key.value, l.id.name
+                        ),
+                    )
+                    .with_label(*first, "first here"),
+                );
+                continue;
+            }
+            if o.key.value.is_empty() {
+                self.error(Diagnostic::new(
+                    Code::InvalidValue,
+                    o.key.span,
+                    "an option key must not be empty",
+                ));
+            }
+            key_spans.insert(o.key.value.clone(), o.key.span);
+            let text = self.text(&o.text);
+            options.push(ListOption {
+                key: o.key.value.clone(),
+                text,
+            })
+        }
+        if options.is_empty() && l.codelist.is_none() {
+            self.error(
+                Diagnostic::new(Code::InvalidValue, l.id.span, format!("the list `{}` has no options", l.id.name))
+                    .with_hint("add options, or name the code list they come from: list ID codelist \"urn:...\" { }"),
+            );
+        }
+        self.list_keys.insert(
+            l.id.name.clone(),
+            options.iter().map(|o| o.key.clone()).collect(),
+        );
+        Some(List {
+            id: l.id.name.clone(),
+            codelist: l.codelist.as_ref().map(|u| Codelist {
+                urn: u.value.clone(),
+                version: l.codelist_version.as_ref().map(|v| v.value.clone()),
+            }),
+            options,
+        })
     }
 
     /// Whether an expression is a constant (literal, or a negated number).
@@ -696,13 +728,26 @@ impl Compiler<'_> {
                     None => "in this form".to_owned(),
                     Some(g) => format!("in the group `{}`", self.symbols.syms[g].path),
                 };
-                let mut d = Diagnostic::new(
-                    Code::Duplicate,
-                    id.span,
-                    format!("`{}` is defined twice {place}", id.name),
-                )
-                .with_label(first, "first defined here");
-                if container.is_none() {
+                let from_base = Some(first) == self.base_span;
+                let mut d = if from_base {
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        id.span,
+                        format!("the base form already has `{}` {place}", id.name),
+                    )
+                    .with_hint(format!(
+                        "an added id must not collide with the base; choose another, e.g. `{}_2`",
+                        id.name
+                    ))
+                } else {
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        id.span,
+                        format!("`{}` is defined twice {place}", id.name),
+                    )
+                    .with_label(first, "first defined here")
+                };
+                if container.is_none() && !from_base {
                     d = d.with_hint("pages do not nest data: all fields of all pages share one namespace; rename one, or put it in a group");
                 }
                 self.error(d);

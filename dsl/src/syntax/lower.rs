@@ -51,12 +51,16 @@ pub(super) fn lower_file(
         file,
         errors: Vec::new(),
     };
-    let form = pairs
-        .next()
-        .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::form_decl))
-        .and_then(|p| cx.form(p));
-    match form {
-        Some(form) if cx.errors.is_empty() => Ok(Document::Form(form)),
+    let decl = pairs.next().and_then(|p| {
+        p.into_inner()
+            .find(|p| matches!(p.as_rule(), Rule::form_decl | Rule::adapt_decl))
+    });
+    let doc = decl.and_then(|p| match p.as_rule() {
+        Rule::form_decl => cx.form(p).map(Document::Form),
+        _ => cx.adapt(p).map(Document::Adapt),
+    });
+    match doc {
+        Some(doc) if cx.errors.is_empty() => Ok(doc),
         Some(_) => Err(cx.errors),
         None => {
             cx.errors.push(Diagnostic::new(
@@ -85,7 +89,17 @@ fn is_token(rule: Rule) -> bool {
             | comma
             | assign
             | dotdot
+            | dot
             | EOI
+            | kw_adapt
+            | kw_id
+            | kw_set
+            | kw_option
+            | kw_hide
+            | kw_add
+            | kw_to
+            | kw_before
+            | kw_after
             | kw_form
             | kw_version
             | kw_fim_version
@@ -220,6 +234,160 @@ impl Lower {
             _ => return None,
         };
         Some(FormItem { kind, span })
+    }
+
+    // ------------------------------------------------------------ adaptations
+
+    fn adapt(&mut self, pair: Pair<'_, Rule>) -> Option<AdaptDecl> {
+        let span = self.span(&pair);
+        let mut base = None;
+        let mut range = None;
+        let mut items = Vec::new();
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::string if base.is_none() => base = Some(self.string(p)),
+                Rule::string => range = Some(self.string(p)),
+                Rule::adapt_item => items.push(self.adapt_item(p.into_inner().next()?)?),
+                _ => return None,
+            }
+        }
+        Some(AdaptDecl {
+            base: base?,
+            range,
+            items,
+            span,
+        })
+    }
+
+    /// A dotted path such as `anschrift.plz`.
+    fn path(&mut self, pair: Pair<'_, Rule>) -> Vec<Ident> {
+        kids(pair).map(|p| self.ident(p)).collect()
+    }
+
+    fn placement(&mut self, pair: Pair<'_, Rule>) -> Option<(Placement, Ident)> {
+        let inner = pair.into_inner().next()?;
+        let how = match inner.as_rule() {
+            Rule::place_before => Placement::Before,
+            _ => Placement::After,
+        };
+        let id = self.ident(kids(inner).next()?);
+        Some((how, id))
+    }
+
+    fn adapt_item(&mut self, pair: Pair<'_, Rule>) -> Option<AdaptItem> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut it = kids(pair);
+        let kind = match rule {
+            Rule::a_id => AdaptItemKind::Id(self.ident(it.next()?)),
+            Rule::a_publisher => AdaptItemKind::Publisher(self.string(it.next()?)),
+            Rule::a_version => AdaptItemKind::Version(self.string(it.next()?)),
+            Rule::a_title => {
+                let first = it.next()?;
+                if first.as_rule() == Rule::dotted {
+                    let target = Some(self.path(first));
+                    AdaptItemKind::Title {
+                        target,
+                        text: self.text(it.next()?)?,
+                    }
+                } else {
+                    AdaptItemKind::Title {
+                        target: None,
+                        text: self.text(first)?,
+                    }
+                }
+            }
+            Rule::a_description => AdaptItemKind::Description(self.text(it.next()?)?),
+            Rule::a_set => {
+                let name = self.ident(it.next()?);
+                let value = self.expr(it.next()?, 0).0;
+                AdaptItemKind::Set { name, value }
+            }
+            Rule::a_label => {
+                let target = self.path(it.next()?);
+                AdaptItemKind::Label {
+                    target,
+                    text: self.text(it.next()?)?,
+                }
+            }
+            Rule::a_hint => {
+                let target = self.path(it.next()?);
+                AdaptItemKind::Hint {
+                    target,
+                    text: self.text(it.next()?)?,
+                }
+            }
+            Rule::a_option => {
+                let list = self.ident(it.next()?);
+                let key_pair = it.next()?.into_inner().next()?;
+                let key = match key_pair.as_rule() {
+                    Rule::string => self.string(key_pair),
+                    _ => StrLit {
+                        value: key_pair.as_str().to_string(),
+                        span: self.span(&key_pair),
+                    },
+                };
+                AdaptItemKind::Option {
+                    list,
+                    key,
+                    text: self.text(it.next()?)?,
+                }
+            }
+            Rule::a_hide => AdaptItemKind::Hide(self.path(it.next()?)),
+            Rule::a_add_to => {
+                let target = self.path(it.next()?);
+                let mut place = None;
+                let mut body = Vec::new();
+                for p in it {
+                    match p.as_rule() {
+                        Rule::placement => place = Some(self.placement(p)?),
+                        Rule::body_item => body.push(self.body_item(p.into_inner().next()?)?),
+                        _ => return None,
+                    }
+                }
+                AdaptItemKind::AddTo {
+                    target,
+                    place,
+                    items: body,
+                }
+            }
+            Rule::a_add_page => {
+                let id = self.ident(it.next()?);
+                let title = self.text(it.next()?)?;
+                let mut place = None;
+                let mut body = Vec::new();
+                for p in it {
+                    match p.as_rule() {
+                        Rule::placement => place = Some(self.placement(p)?),
+                        Rule::body_item => body.push(self.body_item(p.into_inner().next()?)?),
+                        _ => return None,
+                    }
+                }
+                AdaptItemKind::AddPage {
+                    page: PageDecl {
+                        id,
+                        title,
+                        items: body,
+                    },
+                    place,
+                }
+            }
+            Rule::a_add_check => {
+                let condition = self.expr(it.next()?, 0).0;
+                let message = self.text(it.next()?)?;
+                AdaptItemKind::AddCheck(CheckDecl { condition, message })
+            }
+            Rule::a_add_list | Rule::a_add_fee => {
+                let inner = self.form_item(it.next()?)?;
+                match inner.kind {
+                    FormItemKind::List(l) => AdaptItemKind::AddList(l),
+                    FormItemKind::Fee(f) => AdaptItemKind::AddFee(f),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        Some(AdaptItem { kind, span })
     }
 
     fn option(&mut self, pair: Pair<'_, Rule>) -> Option<OptionDecl> {
