@@ -113,41 +113,64 @@ fn validation_cases() {
     );
 }
 
+/// Every `.form` and `.adapt.form` below `dir`, recursively.
+fn form_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for p in files(dir, &|_| true) {
+        if p.is_dir() {
+            form_files(&p, out);
+        } else if p.to_string_lossy().ends_with(".form") {
+            out.push(p);
+        }
+    }
+}
+
 #[test]
 fn forms_compile_and_samples_validate_as_marked() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms");
+    let mut sources = Vec::new();
+    form_files(&root, &mut sources);
+    assert!(!sources.is_empty(), "no forms under {}", root.display());
     let mut checked = 0;
     let mut failures = Vec::new();
-    for service in files(&root, &|_| true).into_iter().filter(|p| p.is_dir()) {
-        for source in files(&service, &|n| {
-            n.ends_with(".form") && !n.ends_with(".adapt.form")
-        }) {
-            let text = std::fs::read_to_string(&source).expect("readable form");
-            let form = compile(&text, &source);
-            let samples = service.join("samples");
-            for sample in files(&samples, &|n| n.ends_with(".json")) {
-                let name = sample
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned();
-                let data: serde_json::Value =
-                    serde_json::from_str(&std::fs::read_to_string(&sample).expect("readable"))
-                        .expect("JSON sample");
-                let r = form.validate(&data, &ValidateOptions::new(today()));
-                checked += 1;
-                if name.starts_with("valid-") {
-                    if !r.valid {
-                        failures.push(format!("{name}: expected valid, got {:?}", got(&r)));
-                    }
-                } else if name.starts_with("invalid-") {
-                    let expect = sample.with_extension("expect");
-                    let want = std::fs::read_to_string(&expect)
-                        .map(|t| expected(&t))
-                        .unwrap_or_default();
-                    if r.valid || (!want.is_empty() && got(&r) != want) {
-                        failures.push(format!("{name}: expected {want:?}, got {:?}", got(&r)));
-                    }
+    for source in &sources {
+        let loaded = match efa_forms::load_form(source) {
+            Ok(l) => l,
+            Err(e) => {
+                failures.push(format!("{}: {e}", source.display()));
+                continue;
+            }
+        };
+        // A published base has its artifact beside it, and it must be up to date.
+        let artifact = source.with_extension("form.json");
+        if artifact.exists() {
+            let built = efa_forms::core::Artifact::new(loaded.model().clone()).to_json();
+            let committed = std::fs::read_to_string(&artifact).expect("readable artifact");
+            if built != committed {
+                failures.push(format!(
+                    "{} is out of date: run `efa build {} -o {}`",
+                    artifact.display(),
+                    source.display(),
+                    artifact.display()
+                ));
+            }
+        }
+        let samples = source.parent().expect("a folder").join("samples");
+        for sample in files(&samples, &|n| n.ends_with(".json")) {
+            let name = sample.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let data: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&sample).expect("readable"))
+                    .expect("JSON sample");
+            let r = loaded.form.validate(&data, &ValidateOptions::new(today()));
+            checked += 1;
+            if name.starts_with("valid-") {
+                if !r.valid {
+                    failures.push(format!("{}: expected valid, got {:?}", sample.display(), got(&r)));
+                }
+            } else if name.starts_with("invalid-") {
+                let expect = sample.with_extension("expect");
+                let want = std::fs::read_to_string(&expect).map(|t| expected(&t)).unwrap_or_default();
+                if r.valid || (!want.is_empty() && got(&r) != want) {
+                    failures.push(format!("{}: expected {want:?}, got {:?}", sample.display(), got(&r)));
                 }
             }
         }
