@@ -393,7 +393,7 @@ impl Compiler<'_> {
             let mut d = Diagnostic::new(
                 Code::UnknownName,
                 first.span,
-                format!("there is no field `{}`", first.name),
+                format!("there is no field or parameter `{}`", first.name),
             );
             let params: Vec<String> = self.param_types.keys().cloned().collect();
             if let Some(s) =
@@ -549,9 +549,27 @@ impl Compiler<'_> {
                 name.span,
                 format!("there is no function `{}`", name.name),
             );
-            if let Some(s) = did_you_mean(&name.name, FUNCS.iter().map(|(n, _)| *n)) {
-                d = d.with_hint(format!("did you mean `{s}(...)`?"));
-            }
+            // German authors often reach for the German word first.
+            const GERMAN: &[(&str, &str)] = &[
+                ("alter", "age"),
+                ("heute", "today"),
+                ("anzahl", "count"),
+                ("summe", "sum"),
+                ("wenn", "if"),
+                ("laenge", "len"),
+                ("runden", "round"),
+                ("gesetzt", "is_set"),
+                ("irgendein", "any"),
+                ("alle", "all"),
+            ];
+            let german = GERMAN.iter().find(|(de, _)| *de == name.name.to_lowercase()).map(|(_, en)| *en);
+            d = match german.or_else(|| did_you_mean(&name.name, FUNCS.iter().map(|(n, _)| *n))) {
+                Some(s) => d.with_hint(format!("did you mean `{s}(...)`?")),
+                None => d.with_hint(format!(
+                    "the functions are: {}",
+                    FUNCS.iter().map(|(n, _)| format!("{n}()")).collect::<Vec<_>>().join(", ")
+                )),
+            };
             self.error(d);
             return (CExpr::Lit(Lit::Bool(false)), Ty::Error);
         };
