@@ -326,7 +326,7 @@ fn read_value(form: &Form, ty: &FieldType, json: &Json) -> Raw {
                 Raw::Val(Value::List(keys))
             }
         }
-        FieldType::File => read_file(json).map_or(Raw::Bad(Type), |f| Raw::Val(Value::File(f))),
+        FieldType::File => read_file(json).map_or(Raw::Bad(Type), |f| Raw::Val(Value::File(Box::new(f)))),
         _ => Raw::Bad(Type),
     }
 }

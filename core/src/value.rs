@@ -19,8 +19,8 @@ pub enum Value {
     Bool(bool),
     /// Several keys (multichoice, list literals).
     List(Vec<String>),
-    /// Metadata of an uploaded file.
-    File(FileValue),
+    /// Metadata of an uploaded file (boxed: it is rare and large).
+    File(Box<FileValue>),
 }
 
 /// Metadata of an uploaded file as submitted.
