@@ -209,6 +209,14 @@ impl Form {
             b.pending.push(Pending::Visible(id, page.visible.clone()));
             b.add_items(&page.items, Some(id), None, 0, "")?;
         }
+        for c in &model.checks {
+            b.pending.push(Pending::Check {
+                container: None,
+                gate: None,
+                condition: c.condition.clone(),
+                message: c.message.clone(),
+            });
+        }
         let Builder {
             mut nodes,
             scopes,

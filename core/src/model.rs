@@ -72,6 +72,10 @@ pub struct FormModel {
     /// Fees computed from the answers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fees: Vec<Fee>,
+    /// Checks of the whole form, evaluated whatever page is shown (an adaptation's
+    /// `add check`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
     /// For an adaptation: the artifact it adapts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<BaseRef>,

@@ -6,6 +6,8 @@
 //! a required field that was optional) is a diagnostic at its own line, which is how a
 //! state learns what to change when the owner publishes a new version.
 
+use std::collections::HashMap;
+
 use efa_core::expr::{Expr as CExpr, Lit};
 use efa_core::model::{BaseRef, Check, Fee, Field, FieldType, FormModel, Group, Item};
 use efa_core::Artifact;
@@ -94,11 +96,44 @@ impl Compiler<'_> {
         let mut id = None;
         let mut publisher = None;
         let mut version = None;
+        // A statement given twice is a mistake, as a header entry given twice is in a form.
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for item in &decl.items {
+            let key = match &item.kind {
+                AdaptItemKind::Id(_) => "id".to_owned(),
+                AdaptItemKind::Publisher(_) => "publisher".to_owned(),
+                AdaptItemKind::Version(_) => "version".to_owned(),
+                AdaptItemKind::Description(_) => "description".to_owned(),
+                AdaptItemKind::Title { target, .. } => format!("title {}", join(target.as_deref())),
+                AdaptItemKind::Set { name, .. } => format!("set {}", name.name),
+                AdaptItemKind::Label { target, .. } => format!("label {}", join(Some(target))),
+                AdaptItemKind::Hint { target, .. } => format!("hint {}", join(Some(target))),
+                AdaptItemKind::Option { list, key, .. } => {
+                    format!("option {}.{}", list.name, key.value)
+                }
+                AdaptItemKind::Hide(target) => format!("hide {}", join(Some(target))),
+                _ => continue,
+            };
+            if let Some(first) = seen.get(&key) {
+                let first = *first;
+                self.error(
+                    Diagnostic::new(
+                        Code::DuplicateProperty,
+                        item.span,
+                        format!("`{}` is given twice", key.trim_end()),
+                    )
+                    .with_label(first, "first given here")
+                    .with_hint("keep one of them"),
+                );
+            } else {
+                seen.insert(key, item.span);
+            }
+        }
         // Pass 1: identity, parameters and lists (additions may use them).
         for item in &decl.items {
             match &item.kind {
-                AdaptItemKind::Id(i) => id = Some(i.name.clone()),
-                AdaptItemKind::Publisher(p) => publisher = Some(p.value.clone()),
+                AdaptItemKind::Id(i) => id = id.or(Some(i.name.clone())),
+                AdaptItemKind::Publisher(p) => publisher = publisher.or(Some(p.value.clone())),
                 AdaptItemKind::Version(v) => {
                     if semver::Version::parse(&v.value).is_err() {
                         self.error(
@@ -110,9 +145,13 @@ impl Compiler<'_> {
                             .with_hint("write MAJOR.MINOR.PATCH, e.g. \"1.2.0\""),
                         );
                     }
-                    version = Some(v.value.clone());
+                    version = version.or(Some(v.value.clone()));
                 }
-                AdaptItemKind::Set { name, value } => self.set_param(&mut model, name, value),
+                AdaptItemKind::Set { name, value }
+                    if seen.get(&format!("set {}", name.name)) == Some(&item.span) =>
+                {
+                    self.set_param(&mut model, name, value);
+                }
                 AdaptItemKind::AddList(l) => {
                     if model.list(&l.id.name).is_some() {
                         self.error(
@@ -130,15 +169,19 @@ impl Compiler<'_> {
                 _ => {}
             }
         }
-        // Pass 2: additions, in order.
+        // Pass 2: declare every addition first, so additions may refer to each other in
+        // any order (as in a form), then compile them in order.
+        let mut targets: Vec<Option<(Option<SymId>, String)>> = Vec::new();
         for item in &decl.items {
             match &item.kind {
-                AdaptItemKind::AddTo {
-                    target,
-                    place,
-                    items,
-                } => self.add_to(&mut model, target, place.as_ref(), items),
-                AdaptItemKind::AddPage { page, place } => {
+                AdaptItemKind::AddTo { target, items, .. } => {
+                    let t = self.add_target(&model, target);
+                    if let Some((container, prefix)) = &t {
+                        self.declare(items, *container, prefix);
+                    }
+                    targets.push(t);
+                }
+                AdaptItemKind::AddPage { page, .. } => {
                     if model.pages.iter().any(|p| p.id == page.id.name) {
                         self.error(
                             Diagnostic::new(
@@ -148,9 +191,36 @@ impl Compiler<'_> {
                             )
                             .with_hint("choose another page id"),
                         );
+                    } else {
+                        self.declare(&page.items, None, "");
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut targets = targets.into_iter();
+        for item in &decl.items {
+            match &item.kind {
+                AdaptItemKind::AddTo {
+                    target,
+                    place,
+                    items,
+                } => {
+                    if let Some(Some((container, prefix))) = targets.next() {
+                        self.add_to(
+                            &mut model,
+                            target,
+                            container,
+                            &prefix,
+                            place.as_ref(),
+                            items,
+                        );
+                    }
+                }
+                AdaptItemKind::AddPage { page, place } => {
+                    if model.pages.iter().any(|p| p.id == page.id.name) {
                         continue;
                     }
-                    self.declare(&page.items, None, "");
                     let new_page = self.page(page);
                     let index = match place {
                         None => Some(model.pages.len()),
@@ -176,9 +246,7 @@ impl Compiler<'_> {
                         "the condition of a check",
                     );
                     let message = self.text(&c.message);
-                    if let Some(last) = model.pages.last_mut() {
-                        last.items.push(Item::Check(Check { condition, message }));
-                    }
+                    model.checks.push(Check { condition, message });
                 }
                 AdaptItemKind::AddFee(f) => {
                     if model.fees.iter().any(|x| x.id == f.id.name) {
@@ -424,11 +492,13 @@ impl Compiler<'_> {
                     Code::TypeMismatch,
                     span,
                     format!(
-                        "`{}` is a field; `title` names a page or group",
+                        "`{}` is a field, but this statement needs a page or group",
                         self.symbols.syms[sym].path
                     ),
                 )
-                .with_hint("use `label` for a field"),
+                .with_hint(
+                    "`title` and `add to` name a page or group; use `label` for a field's text",
+                ),
             );
             return None;
         }
@@ -509,42 +579,48 @@ impl Compiler<'_> {
         }
     }
 
+    /// Where an `add to` goes: the form (a page) or a group, with its data path.
+    fn add_target(
+        &mut self,
+        model: &FormModel,
+        target: &[Ident],
+    ) -> Option<(Option<SymId>, String)> {
+        if target.len() == 1 && model.pages.iter().any(|p| p.id == target[0].name) {
+            return Some((None, String::new()));
+        }
+        let (sym, _) = self.target(target, true)?;
+        Some((Some(sym), self.symbols.syms[sym].path.clone()))
+    }
+
     fn add_to(
         &mut self,
         model: &mut FormModel,
         target: &[Ident],
+        container: Option<SymId>,
+        prefix: &str,
         place: Option<&(Placement, Ident)>,
         items: &[ast::BodyItem],
     ) {
-        // A page, or a group given by its path.
-        let (container, prefix) =
-            if target.len() == 1 && model.pages.iter().any(|p| p.id == target[0].name) {
-                (None, String::new())
-            } else {
-                match self.target(target, true) {
-                    Some((sym, _)) => (Some(sym), self.symbols.syms[sym].path.clone()),
-                    None => return,
-                }
+        for item in items {
+            let what = match item.kind {
+                ast::BodyItemKind::VisibleWhen(_) => "when the base's page or group is visible",
+                ast::BodyItemKind::Hint(_) => "the base's hint (use `hint PATH TEXT`)",
+                ast::BodyItemKind::Fim(_) => "the base's FIM reference",
+                _ => continue,
             };
-        self.declare(items, container, &prefix);
-        let (new_items, visible) = self.body(items, container, "addition");
-        if visible.is_some() {
-            let span = items
-                .iter()
-                .find(|i| matches!(i.kind, ast::BodyItemKind::VisibleWhen(_)))
-                .map_or(target[0].span, |i| i.span);
             self.error(Diagnostic::new(
                 Code::PropertyNotAllowed,
-                span,
-                "an addition cannot change when the base's page or group is visible",
+                item.span,
+                format!("an addition cannot change {what}"),
             ));
         }
+        let (new_items, _) = self.body(items, container, "addition");
         let list: &mut Vec<Item> = match container {
             None => match model.pages.iter_mut().find(|p| p.id == target[0].name) {
                 Some(p) => &mut p.items,
                 None => return,
             },
-            Some(_) => match find_group(model, &prefix) {
+            Some(_) => match find_group(model, prefix) {
                 Some(g) => &mut g.items,
                 None => return,
             },
@@ -563,11 +639,7 @@ impl Compiler<'_> {
                         anchor.span,
                         format!(
                             "`{}` has no field or group `{}`",
-                            target
-                                .iter()
-                                .map(|i| i.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join("."),
+                            join(Some(target)),
                             anchor.name
                         ),
                     );
@@ -598,6 +670,16 @@ impl Compiler<'_> {
         }
         self.error(d);
     }
+}
+
+fn join(path: Option<&[Ident]>) -> String {
+    path.map(|p| {
+        p.iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
+    })
+    .unwrap_or_default()
 }
 
 fn item_id(i: &Item) -> Option<&str> {

@@ -99,6 +99,15 @@ pub(crate) struct Ctx {
     pub container: Option<SymId>,
 }
 
+/// The number of decimal places of a number literal (or a negated one).
+fn literal_decimals(e: &Expr) -> Option<usize> {
+    match &e.kind {
+        ExprKind::Number(n) => Some(n.split_once('.').map_or(0, |(_, f)| f.len())),
+        ExprKind::Unary { op: UnOp::Neg, arg } => literal_decimals(arg),
+        _ => None,
+    }
+}
+
 fn numeric_join(a: &Ty, b: &Ty) -> Ty {
     match (a, b) {
         (Ty::Error, _) | (_, Ty::Error) => Ty::Error,
@@ -136,6 +145,19 @@ impl Compiler<'_> {
                 );
             }
             self.error(d);
+        } else if let (Ty::Money, Some(digits)) = (want, literal_decimals(e)) {
+            if digits > 2 {
+                self.error(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        e.span,
+                        format!(
+                            "{what} is an amount of money, which has at most two decimal places"
+                        ),
+                    )
+                    .with_hint("write cents, e.g. 12.50"),
+                );
+            }
         } else if let (Ty::Key(list), ExprKind::Str(s)) = (want, &e.kind) {
             self.check_key(list, s, e.span);
         } else if let (Ty::Keys(list), ExprKind::List(items)) = (want, &e.kind) {
@@ -562,12 +584,19 @@ impl Compiler<'_> {
                 ("irgendein", "any"),
                 ("alle", "all"),
             ];
-            let german = GERMAN.iter().find(|(de, _)| *de == name.name.to_lowercase()).map(|(_, en)| *en);
+            let german = GERMAN
+                .iter()
+                .find(|(de, _)| *de == name.name.to_lowercase())
+                .map(|(_, en)| *en);
             d = match german.or_else(|| did_you_mean(&name.name, FUNCS.iter().map(|(n, _)| *n))) {
                 Some(s) => d.with_hint(format!("did you mean `{s}(...)`?")),
                 None => d.with_hint(format!(
                     "the functions are: {}",
-                    FUNCS.iter().map(|(n, _)| format!("{n}()")).collect::<Vec<_>>().join(", ")
+                    FUNCS
+                        .iter()
+                        .map(|(n, _)| format!("{n}()"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
             self.error(d);

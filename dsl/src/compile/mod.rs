@@ -118,10 +118,9 @@ impl Compiler<'_> {
 
     /// Checks the model as the runtime will load it (cycles), and packs the result.
     fn finish(mut self, model: Option<FormModel>) -> Compiled {
-        let model = match model {
-            Some(m) if !self.diags.iter().any(Diagnostic::is_error) => self.load_check(m),
-            _ => None,
-        };
+        // Cycles are looked for even when there are other errors, so that all errors of a
+        // file come in one run; erroneous expressions were lowered to constants.
+        let model = model.and_then(|m| self.load_check(m));
         let mut diagnostics = self.diags;
         diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
         let failed = diagnostics.iter().any(Diagnostic::is_error);
@@ -505,17 +504,18 @@ impl Compiler<'_> {
 
         let model = FormModel {
             id: form.id.name.clone(),
-            version: version?,
-            title: title?,
+            version: version.unwrap_or_default(),
+            title: title.unwrap_or_default(),
             description,
             leika,
             fim,
-            publisher: publisher?,
+            publisher: publisher.unwrap_or_default(),
             languages: self.languages.clone(),
             params,
             lists,
             pages,
             fees,
+            checks: Vec::new(),
             base: None,
         };
         Some(model)
@@ -549,7 +549,10 @@ impl Compiler<'_> {
                 None
             }
             Err(other) => {
-                self.error(Diagnostic::new(Code::TypeMismatch, at, other.to_string()));
+                // With earlier errors this is a consequence of them (a duplicate id, say).
+                if !self.diags.iter().any(Diagnostic::is_error) {
+                    self.error(Diagnostic::new(Code::TypeMismatch, at, other.to_string()));
+                }
                 None
             }
         }
@@ -722,6 +725,19 @@ impl Compiler<'_> {
             } else {
                 format!("{prefix}.{}", id.name)
             };
+            if container.is_none()
+                && self.base_span.is_some()
+                && self.param_types.contains_key(&id.name)
+            {
+                self.error(
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        id.span,
+                        format!("the base form has a parameter `{}`", id.name),
+                    )
+                    .with_hint("fields and parameters share one namespace; choose another id"),
+                );
+            }
             if let Some(existing) = self.symbols.child(container, &id.name) {
                 let first = self.symbols.syms[existing].span;
                 let place = match container {
