@@ -28,6 +28,21 @@ const FORM_KEYWORDS: &[&str] = &[
     "fee",
 ];
 
+/// Keywords that begin an adaptation statement (SPEC section 6).
+const ADAPT_KEYWORDS: &[&str] = &[
+    "id",
+    "publisher",
+    "version",
+    "title",
+    "description",
+    "set",
+    "label",
+    "hint",
+    "option",
+    "hide",
+    "add",
+];
+
 /// Keywords that begin a page or group entry.
 const BODY_KEYWORDS: &[&str] = &["field", "group", "info", "check", "visible", "hint", "fim"];
 
@@ -73,8 +88,12 @@ enum Expect {
     Message,
     Repeat,
     Codelist,
+    Dot,
+    AddWhat,
+    Placement,
     Open,
     FormItem,
+    AdaptItem,
     BodyItem,
     Prop,
     ListOption,
@@ -98,8 +117,11 @@ impl Expect {
     /// Keywords an author may have misspelt when this was expected.
     fn keywords(self) -> &'static [&'static str] {
         match self {
-            Expect::FormKw => &["form"],
+            Expect::FormKw => &["form", "adapt"],
             Expect::FormItem => FORM_KEYWORDS,
+            Expect::AdaptItem => ADAPT_KEYWORDS,
+            Expect::AddWhat => &["to", "page", "check", "list", "fee"],
+            Expect::Placement => &["before", "after"],
             Expect::BodyItem => BODY_KEYWORDS,
             Expect::Prop => PROP_KEYWORDS,
             Expect::When => &["when"],
@@ -116,12 +138,19 @@ impl Expect {
 fn expect_of(rule: Rule) -> Option<Expect> {
     use Rule::*;
     Some(match rule {
-        kw_form | form_decl => Expect::FormKw,
+        file | kw_form | form_decl | kw_adapt | adapt_decl => Expect::FormKw,
+        adapt_item | a_id | a_publisher | a_version | a_title | a_description | a_set | a_label
+        | a_hint | a_option | a_hide | a_add_to | a_add_page | a_add_check | a_add_list
+        | a_add_fee | kw_id | kw_set | kw_option | kw_hide | kw_add => Expect::AdaptItem,
+        kw_to => Expect::AddWhat,
+        placement | place_before | place_after | kw_before | kw_after => Expect::Placement,
+        dot => Expect::Dot,
         EOI => Expect::Eoi,
         form_item | f_version | f_title | f_description | f_leika | f_fim | f_publisher
-        | f_languages | f_param | f_list | f_page | f_fee | kw_version | kw_title
-        | kw_description | kw_leika | kw_publisher | kw_languages | kw_param | kw_list
-        | kw_page | kw_fee => Expect::FormItem,
+        | f_languages | f_param | f_list | f_page | f_fee | kw_title | kw_description
+        | kw_leika | kw_publisher | kw_languages | kw_param | kw_list | kw_page | kw_fee => {
+            Expect::FormItem
+        }
         body_item | b_field | b_group | b_info | b_check | b_visible | b_hint | b_fim
         | kw_field | kw_group | kw_info | kw_check => Expect::BodyItem,
         prop | p_label | p_hint | p_required_when | p_required | p_visible | p_min | p_max
@@ -155,7 +184,7 @@ fn expect_of(rule: Rule) -> Option<Expect> {
         | op_sub | op_mul | op_div => Expect::Operator,
         lang | translation | list_translation => Expect::Lang,
         call_open => Expect::CallOpen,
-        kw_fim_version => Expect::FimVersion,
+        kw_fim_version | kw_version => Expect::FimVersion,
         kw_fim | fim_lit => Expect::BodyItem,
         kw_hint | kw_visible => Expect::BodyItem,
         _ => return None,
@@ -257,6 +286,9 @@ pub(super) fn syntax_error(src: &str, file: FileId, err: &Error<Rule>) -> Diagno
     }
 
     let mut expects: Vec<Expect> = positives.iter().filter_map(|&r| expect_of(r)).collect();
+    if expects.contains(&Expect::AddWhat) {
+        expects.retain(|e| !matches!(e, Expect::FormItem | Expect::BodyItem));
+    }
     expects.sort();
     expects.dedup();
     let all = expects.clone();
@@ -332,6 +364,13 @@ pub(super) fn syntax_error(src: &str, file: FileId, err: &Error<Rule>) -> Diagno
         && all.contains(&Expect::Str)
     {
         diag = diag.with_hint("write texts in straight double quotes: `\"...\"`");
+    } else if found.tok == Some(Tok::Number) && expects == [Expect::Str] {
+        diag = diag.with_hint(format!(
+            "write it in double quotes: `\"{}\"`",
+            shorten(&found.text)
+        ));
+    } else if found.text == "}" && expects == [Expect::Eoi] {
+        diag = diag.with_hint("this `}` has no matching `{`");
     } else if found.text == "=" && all.contains(&Expect::Operator) {
         diag = diag.with_hint("to compare two values, write `==`");
     } else if found.tok == Some(Tok::Str) && all.contains(&Expect::Int) {
@@ -371,6 +410,12 @@ fn is_lang_like(w: &str) -> bool {
 fn phrase(e: Expect, block: Option<&lex::OpenBlock>, prev: Option<&str>) -> String {
     match e {
         Expect::FormKw => "`form` to begin the form, as in `form antrag { ... }`".into(),
+        Expect::AdaptItem => {
+            "an adaptation entry such as `set`, `label`, `hide` or `add`".into()
+        }
+        Expect::AddWhat => "`to`, `page`, `check`, `list` or `fee` after `add`".into(),
+        Expect::Placement => "`before` or `after` and an id".into(),
+        Expect::Dot => "`.` and an option key, as in `urkundenart.ehe`".into(),
         Expect::FormItem => {
             "a form entry such as `title`, `param`, `list`, `page` or `fee`".into()
         }
@@ -383,7 +428,13 @@ fn phrase(e: Expect, block: Option<&lex::OpenBlock>, prev: Option<&str>) -> Stri
             Some("group") => "a group id such as `anschrift`".into(),
             Some("field") => "a field id such as `vorname`".into(),
             Some("list") => "a list id such as `urkundenart`".into(),
-            Some("param") => "a parameter name such as `gebuehr`".into(),
+            Some("param") | Some("set") => "a parameter name such as `gebuehr`".into(),
+            Some("hide") | Some("label") | Some("hint") => {
+                "a field id such as `vorname` or a path such as `anschrift.plz`".into()
+            }
+            Some("to") => "a page id or a group path such as `person.anschrift`".into(),
+            Some("id") => "the adapted form's new id, such as `antrag_he`".into(),
+            Some("option") => "a list id such as `urkundenart`".into(),
             Some("fee") => "a fee id such as `gebuehr`".into(),
             Some("languages") | Some(",") => "a language code such as `de` or `en`".into(),
             Some("(") => "a list id such as `urkundenart`".into(),
@@ -472,6 +523,14 @@ fn wrong_place(word: &str, expects: &[Expect], block: Option<&lex::OpenBlock>) -
             "`{word}` is a property of a field: it goes inside the field's `{{ ... }}`"
         ));
     }
+    if has(Expect::AdaptItem) {
+        if ["field", "group", "info"].contains(&word) {
+            return Some("in an adaptation, new fields go inside `add to PAGE { ... }`".into());
+        }
+        if ["check", "page", "list", "fee"].contains(&word) {
+            return Some(format!("in an adaptation, write `add {word}` to add one"));
+        }
+    }
     if in_form && ["field", "group", "info", "check"].contains(&word) {
         return Some(
             "fields, groups, infos and checks go inside a page: `page ID \"Title\" { ... }`".into(),
@@ -480,6 +539,7 @@ fn wrong_place(word: &str, expects: &[Expect], block: Option<&lex::OpenBlock>) -
     if (in_field && !PROP_KEYWORDS.contains(&word) && BODY_KEYWORDS.contains(&word))
         || ((in_field || in_body)
             && !in_form
+            && !has(Expect::AdaptItem)
             && FORM_KEYWORDS.contains(&word)
             && !BODY_KEYWORDS.contains(&word)
             && !PROP_KEYWORDS.contains(&word))
@@ -503,7 +563,7 @@ fn suggest(word: &str, expects: &[Expect]) -> Option<&'static str> {
             } else {
                 edit_distance(&lower, k)
             };
-            let limit = if k.len() <= 4 { 1 } else { 2 };
+            let limit = if k.len() <= 6 { 1 } else { 2 };
             if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, k));
             }

@@ -195,6 +195,8 @@ pub(crate) enum BlockKind {
     Group,
     Field,
     List,
+    Adapt,
+    AddTo,
 }
 
 impl BlockKind {
@@ -205,6 +207,8 @@ impl BlockKind {
             BlockKind::Group => "group",
             BlockKind::Field => "field",
             BlockKind::List => "list",
+            BlockKind::Adapt => "adaptation",
+            BlockKind::AddTo => "addition to",
         }
     }
 }
@@ -248,6 +252,8 @@ pub(crate) fn enclosing_block(src: &str, pos: usize) -> Option<OpenBlock> {
                     "group" => Some(BlockKind::Group),
                     "field" => Some(BlockKind::Field),
                     "list" => Some(BlockKind::List),
+                    "adapt" => Some(BlockKind::Adapt),
+                    "to" => Some(BlockKind::AddTo),
                     _ => None,
                 };
                 if want_name {

@@ -709,6 +709,11 @@ impl Lower {
             self.too_deep(span);
             return Self::placeholder(span);
         }
+        // Most expressions are a single operand: no operators to arrange.
+        let mut children = pair.clone().into_inner();
+        if let (Some(only), None) = (children.next(), children.next()) {
+            return self.operand(only, depth + 1);
+        }
         // Each prefix operator is one level of recursion in the Pratt parser.
         let mut run = 0;
         let mut longest = 0;
