@@ -2,6 +2,7 @@
 //! See `efa --help`; the commands live in `src/cli/`, one file each.
 
 mod cli;
+mod serve;
 
 fn main() -> std::process::ExitCode {
     cli::main()

@@ -13,6 +13,7 @@
 pub mod artifact;
 mod eval;
 mod evaluation;
+pub mod diff;
 pub mod expr;
 mod form;
 pub mod formats;

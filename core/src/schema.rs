@@ -14,9 +14,22 @@
 //!   or an enclosing group's) carry no constraint at all: the native validator drops
 //!   their values unseen;
 //! - computed fields carry no constraint: the native validator ignores what is sent;
-//! - `min`/`max` become `minimum`/`maximum` only when the bound is a constant;
+//! - `min`/`max` become `minimum`/`maximum` only when the bound is a constant (a number
+//!   or a parameter); bounds on dates and bounds that read `today()` or other fields are
+//!   left out;
 //! - a `pattern` is exported only when it can be written as an ECMA-262 regex with the
-//!   same meaning (see [`ecma_pattern`]).
+//!   same meaning (see [`ecma_pattern`]);
+//! - money gets no `multipleOf: 0.01`: validators test it on binary floats, where it
+//!   fails for amounts such as `0.07`;
+//! - the built-in formats become patterns of their shape only: calendar dates (`format:
+//!   date` is an annotation), IBAN country lengths and checksums, and the finer rules of
+//!   e-mail addresses stay with the native validator.
+//!
+//! Patterns are written for ECMA-262 with the `u` flag (Unicode property escapes such as
+//! `\p{Nd}`), as JSON Schema validators (Ajv, the `jsonschema` crate) read them.
+//!
+//! The differential property test `tests/schema_differential.rs` at the workspace root
+//! checks the invariant against the native validator.
 
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
@@ -286,7 +299,6 @@ impl Cx<'_> {
                 s.insert("type".into(), json!([ty, "null"]));
                 if let Some(min) = f.min.as_ref().and_then(|e| self.const_number(e)) {
                     s.insert("minimum".into(), number_json(min));
-                    s.insert("multipleOf".into(), serde_json::json!(0.01));
                 }
                 if let Some(max) = f.max.as_ref().and_then(|e| self.const_number(e)) {
                     s.insert("maximum".into(), number_json(max));
@@ -490,6 +502,10 @@ const WORD: &str = r"\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}";
 
 /// Translates a pattern in Rust `regex` syntax, which the native validator matches against
 /// the whole value, into an ECMA-262 pattern `^(?:...)$` that accepts the same strings.
+///
+/// The result means the same under ECMA-262 with the `u` flag: Rust's `\d`, `\w` and
+/// `\s` are Unicode-aware, so they become `\p{Nd}`, the property escapes of Rust's
+/// `\w`, and an explicit list of `White_Space`; `.` becomes `[^\n]`.
 ///
 /// Only a common subset is translated: literals and escapes, `.`, classes with ranges,
 /// `\d \D \s \S \w \W` (Unicode, as in Rust), groups (captures become non-capturing),

@@ -10,6 +10,7 @@
 pub mod ast;
 mod compile;
 pub mod diagnostic;
+pub mod fmt;
 mod source;
 pub mod span;
 mod syntax;
@@ -18,6 +19,7 @@ pub use compile::{
     compile, compile_adapt, compile_form, compile_str, compile_with, BaseLoader, Compiled, NoBase,
 };
 pub use diagnostic::{Code, Diagnostic, Label, Severity};
+pub use fmt::format_source;
 pub use source::SourceMap;
 pub use span::{FileId, Span};
 pub use syntax::parse;

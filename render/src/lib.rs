@@ -44,18 +44,27 @@
 //!   one (`remove:kinder.1`). A page shows at least `min` entries and as many as the data
 //!   holds; the add button disappears at `max`, the remove buttons at `min`.
 //! - A field whose visibility condition reads fields of the same page is rendered even
-//!   while hidden (so that it can be filled in without JavaScript) and marked
-//!   `data-efa-conditional="POINTER"` with `data-efa-visible="false"`; with JavaScript
-//!   (the runtime sets the class `efa-js` on `<html>`) the stylesheet hides it. One whose
-//!   condition only reads earlier pages is left out while hidden.
+//!   while hidden (so that it can be filled in without JavaScript), marked
+//!   `data-efa-conditional="POINTER"` with `data-efa-visible="false"` and a note "only
+//!   if it applies to you"; one whose condition only reads earlier pages is left out
+//!   while hidden. Visible conditional elements carry `data-efa-visible="true"`. The
+//!   browser runtime replaces the class `efa-no-js` of `<html>` by `efa-js` and keeps
+//!   `data-efa-visible` up to date: the stylesheet then hides the hidden ones and the
+//!   notes. The `<form>` carries `data-efa-form` (form id), `data-efa-page` (page id) and
+//!   `data-efa-artifact` ([`Urls::artifact`]) for the runtime.
+//! - The review page's form posts `_action=submit` to [`Urls::action`].
 //! - Errors are shown where they belong: at the field of their path, a repeated group's
 //!   count at the group, a failed `check` at the first field of this page its condition
 //!   reads. [`errors_for_page`] picks the errors of one page from a validation result.
+//! - [`apply_page_post`] is the inverse: it applies the posted name/value pairs of a page
+//!   to the draft (and performs `add:`/`remove:`), so a host needs no knowledge of the
+//!   naming.
 
 #![deny(missing_docs)]
 
 mod i18n;
 mod paths;
+mod post;
 mod view;
 
 use std::collections::BTreeMap;
@@ -71,6 +80,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 pub use paths::{errors_for_page, page_of_pointer};
+pub use post::{apply_page_post, PageAction, PagePost};
 
 /// The embedded templates, by name.
 const TEMPLATES: &[(&str, &str)] = &[

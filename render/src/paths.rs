@@ -80,13 +80,37 @@ fn check_message_matches(item: &Item, message: &str) -> bool {
     matches!(item, Item::Check(c) if c.message.0.values().any(|m| m == message))
 }
 
-/// The page a failed `check` with path `""` sits on: the first page holding a check
-/// (directly, not in a group) whose message is the error's message.
+/// The page a failed `check` with path `""` is shown on: the first page holding a check
+/// (directly, not in a group) whose message is the error's message; for a check of the
+/// whole form ([`FormModel::checks`], an adaptation's `add check`), the last page holding
+/// a field it reads, where the citizen has entered all of them. `None` when neither
+/// applies (the review page shows it).
 pub(crate) fn page_of_form_check<'m>(model: &'m FormModel, message: &str) -> Option<&'m Page> {
-    model
+    if let Some(p) = model
         .pages
         .iter()
         .find(|p| p.items.iter().any(|i| check_message_matches(i, message)))
+    {
+        return Some(p);
+    }
+    let check = model
+        .checks
+        .iter()
+        .find(|c| c.message.0.values().any(|m| m == message))?;
+    let mut last: Option<usize> = None;
+    check.condition.for_each_ref(&mut |r| {
+        let first = r.split('.').next().unwrap_or(r);
+        if let Some(i) = model.pages.iter().position(|p| {
+            p.items.iter().any(|i| match i {
+                Item::Field(f) => f.id == first,
+                Item::Group(g) => g.id == first,
+                _ => false,
+            })
+        }) {
+            last = Some(last.map_or(i, |l| l.max(i)));
+        }
+    });
+    last.map(|i| &model.pages[i])
 }
 
 /// The errors of a validation result that belong on one page, as a server shows them
@@ -95,7 +119,9 @@ pub(crate) fn page_of_form_check<'m>(model: &'m FormModel, message: &str) -> Opt
 /// - an error whose path points into a field or group of the page (the first token of
 ///   the path names it: pages are layout only);
 /// - a failed `check` with path `""` whose message is that of a check placed on the
-///   page (a check inside a group has the group's path and is covered above).
+///   page (a check inside a group has the group's path and is covered above), or of a
+///   check of the whole form (an adaptation's `add check`) whose last field it reads is
+///   on the page.
 ///
 /// Errors about keys the form does not define (`unknown`) belong to no page and are
 /// dropped, as are errors of other pages. The order is kept.

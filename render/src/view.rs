@@ -88,7 +88,9 @@ impl Doc {
         Doc {
             lang: lang.to_owned(),
             title,
-            inline_css: urls.stylesheet.is_none().then(|| css.to_owned()),
+            // The stylesheet is ours or a theme's, never a form's; it still must not end
+            // its <style> element early.
+            inline_css: urls.stylesheet.is_none().then(|| css.replace("</", "<\\/")),
             stylesheet_url: urls.stylesheet.clone(),
             script_url: urls.script.clone(),
             home_url: urls.home.clone(),
@@ -497,24 +499,32 @@ fn error_targets(
                     .iter()
                     .any(|i| matches!(i, Item::Check(c) if c.message.0.values().any(|m| m == &e.message)));
                 let page = if on_page { Some(page) } else { page_of_form_check(model, &e.message) };
-                page.map(|p| direct_checks(&p.items)).unwrap_or_default()
+                let mut checks = page.map(|p| direct_checks(&p.items)).unwrap_or_default();
+                checks.extend(model.checks.iter());
+                checks
             } else {
                 group_at(model, &context).map(|g| direct_checks(&g.items)).unwrap_or_default()
             };
             let check = checks
                 .into_iter()
                 .find(|c| c.message.0.values().any(|m| m == &e.message));
-            let mut target = None;
+            // The first field it reads that is shown on this page, else the first
+            // repeated group it counts.
+            let mut fields = None;
+            let mut groups = None;
             if let Some(c) = check {
                 c.condition.for_each_ref(&mut |r| {
-                    if target.is_none() {
-                        let p = pointer(&ref_pointer(r, &context));
-                        if eval.is_visible(&p) && page_contains(page, &p) {
-                            target = Some(p);
-                        }
+                    let p = pointer(&ref_pointer(r, &context));
+                    if !eval.is_visible(&p) || !page_contains(page, &p) {
+                        return;
+                    }
+                    let slot = if group_at(model, &pointer_tokens(&p)).is_some() { &mut groups } else { &mut fields };
+                    if slot.is_none() {
+                        *slot = Some(p);
                     }
                 });
             }
+            let target = fields.or(groups);
             let target = target.or_else(|| (!e.path.is_empty()).then(|| e.path.clone()));
             (e.message.clone(), target)
         })

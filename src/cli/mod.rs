@@ -8,11 +8,15 @@
 
 mod build;
 mod check;
+mod diff;
 mod explain;
+mod fmt;
+mod import;
 mod output;
 mod render;
-mod report;
+pub(crate) mod report;
 mod schema;
+mod serve;
 mod validate;
 
 use std::io::Write;
@@ -55,6 +59,14 @@ enum Command {
     Render(render::Args),
     /// Explain a diagnostic code such as E0008 (without CODE: list all codes).
     Explain(explain::Args),
+    /// Compare two versions of a form: every change, breaking or compatible (exit 1 if breaking).
+    Diff(diff::Args),
+    /// Format .form and .adapt.form sources in the canonical layout (--check: only report).
+    Fmt(fmt::Args),
+    /// Turn a FIM XDatenfelder document (2.0 or 3.0) into a formatted .form source.
+    Import(import::Args),
+    /// Serve every form under DIR for preview and submission (catalog, wizard, JSON API).
+    Serve(serve::Args),
 }
 
 /// How a command ended (its exit code).
@@ -129,6 +141,10 @@ fn run() -> u8 {
         Command::Validate(args) => validate::run(&mut ctx, args),
         Command::Render(args) => render::run(&mut ctx, args),
         Command::Explain(args) => explain::run(&mut ctx, args),
+        Command::Diff(args) => diff::run(&mut ctx, args),
+        Command::Fmt(args) => fmt::run(&mut ctx, args),
+        Command::Serve(args) => serve::run(&mut ctx, args),
+        Command::Import(args) => import::run(&mut ctx, args),
     };
     let mut status = match result {
         Ok(status) => status,
