@@ -196,9 +196,12 @@ pub fn media_type_accepted(media_type: &str, accept: &[String]) -> bool {
     let mt = mt.split(';').next().unwrap_or("").trim();
     accept.iter().any(|a| {
         let a = a.trim().to_ascii_lowercase();
+        if a == "*/*" {
+            return mt.contains('/');
+        }
         match a.strip_suffix("/*") {
             Some(prefix) => mt.split('/').next() == Some(prefix) && mt.contains('/'),
-            None => a == mt || a == "*/*",
+            None => a == mt,
         }
     })
 }
@@ -255,5 +258,6 @@ mod tests {
         assert!(media_type_accepted("image/png", &acc));
         assert!(!media_type_accepted("text/html", &acc));
         assert!(!media_type_accepted("image", &acc));
+        assert!(media_type_accepted("text/html", &["*/*".to_owned()]));
     }
 }

@@ -221,6 +221,7 @@ pub(crate) fn load(
     let container = form.container(group);
     for (key, json) in obj {
         let Some(&node) = container.by_key.get(key) else {
+            st.unknown_keys = true;
             continue;
         };
         let n = &form.nodes[node];
@@ -326,7 +327,9 @@ fn read_value(form: &Form, ty: &FieldType, json: &Json) -> Raw {
                 Raw::Val(Value::List(keys))
             }
         }
-        FieldType::File => read_file(json).map_or(Raw::Bad(Type), |f| Raw::Val(Value::File(Box::new(f)))),
+        FieldType::File => {
+            read_file(json).map_or(Raw::Bad(Type), |f| Raw::Val(Value::File(Box::new(f))))
+        }
         _ => Raw::Bad(Type),
     }
 }
@@ -364,7 +367,8 @@ fn json_decimal(json: &Json) -> Option<Decimal> {
     if !f.is_finite() {
         return None;
     }
-    Decimal::from_str(&f.to_string()).ok()
+    // Exact: a number beyond 28 decimal places is an error, never silently rounded to 0.
+    Decimal::from_str_exact(&f.to_string()).ok()
 }
 
 /// A decimal as a JSON number: an integer when whole, otherwise a float.
@@ -512,7 +516,8 @@ impl Out<'_> {
             }
             self.path.truncate(base);
         }
-        for key in obj.keys() {
+        // `load` has looked up every key of every object this walk reaches.
+        for key in obj.keys().filter(|_| self.st.unknown_keys) {
             if !container.by_key.contains_key(key) {
                 self.path.push('/');
                 self.path.push_str(&pointer_token(key));

@@ -253,7 +253,11 @@ impl Compiler<'_> {
                 }
                 PropKind::Min(e) | PropKind::Max(e) => {
                     let is_min = matches!(prop.kind, PropKind::Min(_));
-                    let want = if vty == Ty::Date { Ty::Date } else { Ty::Dec };
+                    let want = match vty {
+                        Ty::Date => Ty::Date,
+                        Ty::Money => Ty::Money,
+                        _ => Ty::Dec,
+                    };
                     let ce = self.expr_expect(
                         e,
                         ctx,

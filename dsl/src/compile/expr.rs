@@ -232,6 +232,13 @@ impl Compiler<'_> {
                 }
             },
             ExprKind::Path(segs) => self.path_value(segs, e.span, ctx),
+            ExprKind::Unary { op: UnOp::Neg, arg } if matches!(arg.kind, ExprKind::Number(_)) => {
+                // A negative number literal is a constant (parameters need constants).
+                match self.expr(arg, ctx) {
+                    (CExpr::Lit(Lit::Number(d)), t) => (CExpr::Lit(Lit::Number(-d)), t),
+                    other => other,
+                }
+            }
             ExprKind::Unary { op, arg } => {
                 let (a, t) = self.expr(arg, ctx);
                 let ok = match op {
