@@ -59,6 +59,30 @@
 //! - [`apply_page_post`] is the inverse: it applies the posted name/value pairs of a page
 //!   to the draft (and performs `add:`/`remove:`), so a host needs no knowledge of the
 //!   naming.
+//!
+//! # Example
+//!
+//! ```
+//! use efa_render::{errors_for_page, PageContext, Renderer, Urls};
+//!
+//! let model = efa_dsl::compile_str(r#"form hund { version "1.0.0" title "Hundesteuer"
+//!     publisher "HE" page halter "Halter" { field name: text { label "Name" required } } }"#)
+//!     .unwrap();
+//! let form = efa_core::Form::new(model).unwrap();
+//! let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+//! let data = serde_json::json!({ "name": "" });
+//! let result = form.validate(&data, &efa_core::ValidateOptions::new(today));
+//! let errors = errors_for_page(&form, "halter", &result.errors);
+//! let urls = Urls { action: "/forms/hund/pages/halter".into(), ..Urls::default() };
+//! let mut ctx = PageContext::new(today);
+//! ctx.data = &data;
+//! ctx.errors = &errors;
+//! ctx.urls = &urls;
+//! let html = Renderer::new().render_page(&form, "halter", &ctx)?;
+//! assert!(html.contains("<title>Fehler: Halter – Hundesteuer</title>"));
+//! assert!(html.contains(r##"<a class="efa-error-summary__link" href="#f-name">"##));
+//! # Ok::<(), efa_render::RenderError>(())
+//! ```
 
 #![deny(missing_docs)]
 

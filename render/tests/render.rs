@@ -1091,7 +1091,9 @@ fn a_check_of_the_whole_form_shows_on_the_last_page_it_reads() {
     let form = Form::new(model).unwrap();
     let data = json!({ "alleinerziehend": true, "anzahl_geplant": 4, "kinder": [{ "name": "A" }] });
     let errors = validate(&form, &data, "de");
-    assert!(errors.iter().any(|e| e.message == "Höchstens drei geplante Kinder."));
+    assert!(errors
+        .iter()
+        .any(|e| e.message == "Höchstens drei geplante Kinder."));
     assert!(errors_for_page(&form, "eltern", &errors).is_empty());
     let on_page = errors_for_page(&form, "kinder_seite", &errors);
     assert_eq!(on_page.len(), 1);

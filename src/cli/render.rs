@@ -6,7 +6,8 @@
 //! With `--data`, the page is filled with those values and shows the errors a server
 //! shows after that page was submitted: the data is validated as a whole and the errors
 //! that belong to the page are kept ([`efa_render::errors_for_page`]: errors inside the
-//! page's fields and groups, and failed checks placed on the page). Errors of other pages
+//! page's fields and groups, failed checks placed on the page, and failed checks of the
+//! whole form whose last field is on the page). Errors of other pages
 //! and of keys the form does not define are not shown. The review page shows all errors.
 //!
 //! Exit 0 when the page was printed (with or without errors on it), 1 when the form does
