@@ -12,7 +12,7 @@
 //! was hidden and sent nothing keeps it, so that nothing entered earlier is lost. A file
 //! input without a new file keeps the file uploaded before.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use efa_forms::core::model::{Field, FieldType, FormModel, Group, Item, Page};
 use efa_forms::core::Evaluation;
@@ -81,17 +81,16 @@ impl Posted {
             .map(String::as_str)
     }
 
-    /// The highest entry index posted below the repeated group named `prefix`, plus one.
-    fn entries_below(&self, prefix: &str) -> usize {
+    /// The entry indices posted below the repeated group named `prefix` (below `cap`).
+    fn entries_below(&self, prefix: &str, cap: usize) -> BTreeSet<usize> {
         let dotted = format!("{prefix}.");
         self.values
             .keys()
             .chain(self.files.keys())
             .filter_map(|k| k.strip_prefix(&dotted))
             .filter_map(|rest| rest.split('.').next()?.parse::<usize>().ok())
-            .map(|i| i.saturating_add(1))
-            .max()
-            .unwrap_or(0)
+            .filter(|i| *i < cap)
+            .collect()
     }
 }
 
@@ -196,27 +195,23 @@ impl Cx<'_> {
         }
     }
 
-    /// A repeated group: as many entries as were shown or posted, each read like a
-    /// group. `None` when there are none.
+    /// A repeated group: the entries the draft had and those posted, in order of their
+    /// index, without gaps (an index that was neither in the draft nor posted is no
+    /// entry). `None` when there are none.
     fn repeat(&self, g: &Group, tokens: &[String], old: Option<&Json>) -> Option<Json> {
         let old_entries: &[Json] = old.and_then(Json::as_array).map_or(&[], Vec::as_slice);
-        let min = g.repeat.map_or(0, |r| r.min as usize);
-        let shown = if self.before.is_visible(&pointer(tokens)) {
-            old_entries.len().max(min)
-        } else {
-            old_entries.len()
-        };
         let cap = g
             .repeat
             .and_then(|r| r.max)
             .map_or(MAX_ENTRIES, |m| m as usize)
             .max(old_entries.len());
-        let posted = self.posted.entries_below(&tokens.join(".")).min(cap);
-        let n = shown.max(posted);
-        if n == 0 {
+        let mut indices = self.posted.entries_below(&tokens.join("."), cap);
+        indices.extend(0..old_entries.len());
+        if indices.is_empty() {
             return None;
         }
-        let entries = (0..n)
+        let entries = indices
+            .into_iter()
             .map(|i| {
                 let mut et = tokens.to_vec();
                 et.push(i.to_string());
@@ -570,6 +565,12 @@ mod tests {
     fn hostile_indices_are_bounded() {
         let l = form();
         let data = apply(&l, json!({}), &[("kinder.99999999.name", "x")]);
-        assert_eq!(data["kinder"].as_array().unwrap().len(), 3);
+        assert_eq!(data.get("kinder"), None);
+        let data = apply(&l, json!({}), &[("kinder.2.name", "x")]);
+        assert_eq!(
+            data["kinder"],
+            json!([{"name": "x"}]),
+            "no entries for gaps"
+        );
     }
 }

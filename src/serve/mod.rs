@@ -168,7 +168,9 @@ pub(crate) fn run(config: Config) -> Result<(), String> {
     // Wait for queued writes to commit, then close the database.
     runtime.shutdown_timeout(Duration::from_secs(5));
     db.close();
-    eprintln!("efa serve: stopped");
+    if result.is_ok() {
+        eprintln!("efa serve: stopped");
+    }
     result
 }
 
