@@ -52,6 +52,8 @@ pub(crate) struct State {
     /// Instances per scope, in creation (document) order.
     pub by_scope: Vec<Vec<usize>>,
     pub today: NaiveDate,
+    /// Whether loading met a key the form does not define (if not, no container has one).
+    pub unknown_keys: bool,
 }
 
 impl State {
@@ -60,6 +62,7 @@ impl State {
             insts: Vec::new(),
             by_scope: vec![Vec::new(); form.scopes.len()],
             today,
+            unknown_keys: false,
         };
         st.new_inst(form, 0, None);
         st

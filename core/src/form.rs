@@ -384,6 +384,11 @@ impl Form {
         &self.model
     }
 
+    /// Gives the model back (after [`Form::new`] has checked it), without a copy.
+    pub fn into_model(self) -> FormModel {
+        self.model
+    }
+
     pub(crate) fn container(&self, group: Option<NodeId>) -> &Container {
         match group {
             None => &self.root,

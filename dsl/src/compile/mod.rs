@@ -524,8 +524,8 @@ impl Compiler<'_> {
     /// Loads the model as the runtime will; reports a cycle (E0008) where it starts.
     fn load_check(&mut self, model: FormModel) -> Option<FormModel> {
         let at = self.base_span.unwrap_or_default();
-        match efa_core::Form::new(model.clone()) {
-            Ok(_) => Some(model),
+        match efa_core::Form::new(model) {
+            Ok(form) => Some(form.into_model()),
             Err(efa_core::ModelError::Cycle { paths }) => {
                 let spans: Vec<Span> = paths
                     .iter()
