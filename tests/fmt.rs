@@ -103,7 +103,9 @@ fn check_invariants(what: &str, src: &str, loader: &mut dyn BaseLoader) -> Resul
         ));
     }
     if once.lines().any(|l| l.ends_with([' ', '\t'])) || !once.ends_with('\n') {
-        return Err(format!("{what}: trailing spaces or no final newline\n{once}"));
+        return Err(format!(
+            "{what}: trailing spaces or no final newline\n{once}"
+        ));
     }
     match (compile(src, loader), compile(&once, loader)) {
         (Ok(a), Ok(b)) => {
@@ -226,7 +228,10 @@ fn fmt_check_reports_rewrites_and_exits_by_the_spec() {
     let out = efa(&["fmt", "--check", "x.form"], &tmp.0);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.starts_with("x.form: not formatted\n@@ line 1 @@\n"), "{stdout}");
+    assert!(
+        stdout.starts_with("x.form: not formatted\n@@ line 1 @@\n"),
+        "{stdout}"
+    );
     assert_eq!(std::fs::read_to_string(&file).expect("read"), UGLY);
 
     // Rewritten in place, permissions kept; then clean.
@@ -261,7 +266,10 @@ fn fmt_check_reports_rewrites_and_exits_by_the_spec() {
     let out = efa(&["fmt", "bad.form"], &tmp.0);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bad.form:") && stderr.contains("error[E0001]"), "{stderr}");
+    assert!(
+        stderr.contains("bad.form:") && stderr.contains("error[E0001]"),
+        "{stderr}"
+    );
     assert_eq!(
         std::fs::read_to_string(tmp.0.join("bad.form")).expect("read"),
         "form x {\n  page\n"
@@ -404,9 +412,9 @@ impl Gen {
                 self.out.push('\n');
             }
         }
-        let ws = *self
-            .rng
-            .pick(&[" ", " ", " ", " ", "  ", "\t", "\n", "\n  ", "\n\n", "\n\n\n", "\r\n"]);
+        let ws = *self.rng.pick(&[
+            " ", " ", " ", " ", "  ", "\t", "\n", "\n  ", "\n\n", "\n\n\n", "\r\n",
+        ]);
         self.out.push_str(ws);
     }
 
@@ -468,7 +476,11 @@ impl Gen {
 
     /// An integer expression.
     fn num(&mut self, depth: u32) {
-        let choice = if depth > 2 { self.rng.below(3) } else { self.rng.below(9) };
+        let choice = if depth > 2 {
+            self.rng.below(3)
+        } else {
+            self.rng.below(9)
+        };
         match choice {
             0 => {
                 let n = self.rng.below(100).to_string();
@@ -519,7 +531,11 @@ impl Gen {
 
     /// A condition.
     fn cond(&mut self, depth: u32) {
-        let choice = if depth > 2 { self.rng.below(4) } else { self.rng.below(11) };
+        let choice = if depth > 2 {
+            self.rng.below(4)
+        } else {
+            self.rng.below(11)
+        };
         match choice {
             0 => {
                 self.num(depth + 1);
@@ -887,7 +903,7 @@ impl Gen {
         }
         self.tok("}");
         if self.rng.chance(50) {
-            self.out.push_str(" ");
+            self.out.push(' ');
             let c = self.comment();
             self.out.push_str(&c);
         }
@@ -1023,7 +1039,7 @@ impl Gen {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn generated_forms_keep_their_meaning(
@@ -1095,7 +1111,10 @@ fn most_generated_forms_and_adaptations_compile() {
             }
         }
     }
-    assert!(forms >= 180, "only {forms} of 200 generated forms compile: {errors:#?}");
+    assert!(
+        forms >= 180,
+        "only {forms} of 200 generated forms compile: {errors:#?}"
+    );
     assert!(
         adapts * 10 >= adapts_tried * 7,
         "only {adapts} of {adapts_tried} generated adaptations compile: {errors:#?}"

@@ -24,17 +24,19 @@
 //!   `visible when neu == "ja"` or `is_set(neu)` — does not make a field required for
 //!   that data. A new required field behind such a condition, or inside a new repeated
 //!   group, is therefore a compatible `field_added`; a new field required whenever its
-//!   place is shown is a breaking `required_field_added`.
+//!   place is shown is a breaking `required_field_added`. A field with a default or a
+//!   computed value never fails `required` for existing data (the value fills it).
 //! - **Limits.** `min` / `max` given as literal numbers or dates are compared: a higher
 //!   minimum or a lower maximum is `limit_tightened`, the opposite `limit_loosened`; a
 //!   new bound is tightened, a dropped one loosened. A bound that is an expression
 //!   (`today()`, another field, a parameter) and changes is `limit_changed`
-//!   (compatible: its effect cannot be compared). `minlength`, `maxlength`, `maxsize`
+//!   (compatible: its effect cannot be compared); so is any limit of a field that is never
+//!   shown in either version (`visible when false`, as `hide` writes it). `minlength`, `maxlength`, `maxsize`
 //!   and a repeated group's bounds are compared as numbers; a changed `pattern` counts as
 //!   tightened unless it is identical; `accept` is tightened when an old media type is no
 //!   longer covered (`image/*` covers `image/png`).
 //! - **Checks** (no ids) are matched within their page or group by equal conditions,
-//!   then in order: a new condition that the old one provably implies is
+//!   then by the fields they test: a new condition that the old one provably implies is
 //!   `check_loosened`, otherwise `check_tightened`; a new check is `check_added`
 //!   (breaking), unless it provably holds for all data of the old version.
 //! - **Parameters**: removing one or changing its type breaks adaptations that `set` it;
@@ -139,11 +141,11 @@ impl Report {
     pub fn needed_version(&self) -> Option<String> {
         let (major, minor, patch) = semver_triple(&self.old_version)?;
         Some(if major > 0 {
-            format!("{}.0.0", major + 1)
+            format!("{}.0.0", major.saturating_add(1))
         } else if minor > 0 {
-            format!("0.{}.0", minor + 1)
+            format!("0.{}.0", minor.saturating_add(1))
         } else {
-            format!("0.0.{}", patch + 1)
+            format!("0.0.{}", patch.saturating_add(1))
         })
     }
 }
@@ -254,7 +256,11 @@ pub const KINDS: &[KindInfo] = &[
         C,
         "min down, max up, lengths, pattern or accept dropped, maxsize or repeat bounds",
     ),
-    k("limit_changed", C, "a bound given as an expression changed"),
+    k(
+        "limit_changed",
+        C,
+        "a bound given as an expression changed, or a limit of a field never shown",
+    ),
     k(
         "choice_list_changed",
         C,
@@ -332,7 +338,7 @@ pub const KINDS: &[KindInfo] = &[
     k(
         "metadata_changed",
         C,
-        "publisher, Leistungsschluessel, FIM schema or default language",
+        "publisher, Leistungsschluessel or default language",
     ),
 ];
 
@@ -969,7 +975,21 @@ impl Diff<'_, '_> {
                     self.push("field_added", path, format!("field {}: added", node.path));
                     return;
                 };
-                if self.in_new_repeat(node) {
+                if f.default.is_some() || f.value.is_some() {
+                    self.push(
+                        "field_added",
+                        path,
+                        format!(
+                            "field {}: added, required but filled by its {}",
+                            node.path,
+                            if f.value.is_some() {
+                                "computed value"
+                            } else {
+                                "default"
+                            }
+                        ),
+                    );
+                } else if self.in_new_repeat(node) {
                     self.push(
                         "field_added",
                         path,
@@ -1203,6 +1223,7 @@ impl Diff<'_, '_> {
         self.requirement(on, nn, a, b);
         self.text_change(&path, &subject, "label", &a.label, &b.label);
         self.opt_text_change(&path, &subject, "hint", &a.hint, &b.hint);
+        let limits = self.changes.len();
         self.expr_bound(&path, &subject, "min", &a.min, &b.min, true);
         self.expr_bound(&path, &subject, "max", &a.max, &b.max, false);
         self.bound(&path, &subject, "minlength", a.minlength, b.minlength, true);
@@ -1217,6 +1238,16 @@ impl Diff<'_, '_> {
         self.bound(&path, &subject, "maxsize", a.maxsize, b.maxsize, false);
         self.pattern(&path, &subject, &a.pattern, &b.pattern);
         self.accept(&path, &subject, &a.accept, &b.accept);
+        if never_shown(on, a) && never_shown(nn, b) {
+            // A field that is never shown is never validated (an adaptation hid it).
+            for c in &mut self.changes[limits..] {
+                if matches!(c.kind, "limit_tightened" | "limit_loosened") {
+                    c.kind = "limit_changed";
+                    c.class = class_of(c.kind);
+                    c.message.push_str(" (no effect: the field is never shown)");
+                }
+            }
+        }
         if a.default != b.default {
             self.push(
                 "default_changed",
@@ -1321,8 +1352,11 @@ impl Diff<'_, '_> {
         let new = requirement(nn, b);
         let own_req = a.required != b.required;
         let own_vis = a.visible != b.visible;
+        // A default or a computed value fills the field when existing data lacks it.
+        let filled = b.default.is_some() || b.value.is_some();
         let widened = match (&old, &new) {
             (_, None) => false,
+            _ if filled => false,
             (None, Some(n)) => !self.never_for_old_data(n),
             (Some(o), Some(n)) => !implies_all(n, o) && !self.never_for_old_data(n),
         };
@@ -1508,38 +1542,39 @@ impl Diff<'_, '_> {
                 None => new_left.push(c),
             }
         }
-        let paired = old_left.len().min(new_left.len());
-        for (o, c) in old_left.iter().zip(&new_left) {
-            let message = format!(
-                "{subject}: check {} -> {}",
-                show(&o.condition),
-                show(&c.condition)
-            );
-            if implies(&o.condition, &c.condition, 0) {
-                self.push("check_loosened", key, message);
-            } else {
-                self.push("check_tightened", key, message);
-            }
-        }
-        for c in &new_left[paired..] {
-            if always_for_old_data(&c.condition, &self.unset) {
-                self.push(
+        // A changed check: an old and a new one that test the same fields, in order.
+        for c in new_left {
+            let refs = refs_of(&c.condition);
+            match old_left.iter().position(|o| refs_of(&o.condition) == refs) {
+                Some(i) => {
+                    let o = old_left.remove(i);
+                    let message = format!(
+                        "{subject}: check {} -> {}",
+                        show(&o.condition),
+                        show(&c.condition)
+                    );
+                    if implies(&o.condition, &c.condition, 0) {
+                        self.push("check_loosened", key, message);
+                    } else {
+                        self.push("check_tightened", key, message);
+                    }
+                }
+                None if always_for_old_data(&c.condition, &self.unset) => self.push(
                     "check_added_on_new_fields",
                     key,
                     format!(
                         "{subject}: new check {} (holds for existing data)",
                         show(&c.condition)
                     ),
-                );
-            } else {
-                self.push(
+                ),
+                None => self.push(
                     "check_added",
                     key,
                     format!("{subject}: new check {}", show(&c.condition)),
-                );
+                ),
             }
         }
-        for o in &old_left[paired..] {
+        for o in old_left {
             self.push(
                 "check_removed",
                 key,
@@ -1581,6 +1616,26 @@ impl Diff<'_, '_> {
             }
         }
     }
+}
+
+/// The fields (and groups) an expression reads, sorted.
+fn refs_of(e: &Expr) -> Vec<String> {
+    let mut refs = Vec::new();
+    e.for_each_ref(&mut |p| refs.push(p.to_owned()));
+    refs.sort();
+    refs.dedup();
+    refs
+}
+
+/// Whether a field can never be shown: a condition on it or around it is `false` (as an
+/// adaptation's `hide` writes it).
+fn never_shown(node: &Node<'_>, f: &Field) -> bool {
+    let none = HashSet::new();
+    node.conds
+        .iter()
+        .copied()
+        .chain(f.visible.iter())
+        .any(|c| !maybe_truthy(abs_eval(c, &none, 0)))
 }
 
 /// The conditions under which a field is required (all must hold), `None` if never.
