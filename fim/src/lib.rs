@@ -152,8 +152,11 @@ pub fn import_str(text: &str, options: &Options) -> Result<Import, ImportError> 
     let parsed = read::read(&doc, &mut warnings)?;
     let out = emit::emit(&parsed, options, &mut warnings);
     warnings.sort_by_key(|w| (w.line, w.column));
+    // The canonical layout is `efa fmt`'s; should the formatter ever refuse the source
+    // (it cannot, short of a bug), the emitter's own layout is kept.
+    let source = efa_dsl::format_source(&out.source).unwrap_or(out.source);
     Ok(Import {
-        source: out.source,
+        source,
         form_id: out.form_id,
         warnings,
         used_codelists: out.used_codelists,
