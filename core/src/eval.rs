@@ -4,6 +4,8 @@
 //! parent is the instance holding the group. A reference resolves by walking up from
 //! the current instance to the one of the referenced node's scope.
 
+use std::borrow::Cow;
+
 use chrono::{Days, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -109,6 +111,27 @@ impl State {
 
     /// Works out visibility and values of every node, in dependency order.
     pub fn evaluate(&mut self, form: &Form) {
+        // Nodes that are always visible and hold the submitted value: one cheap pass.
+        for inst in &mut self.insts {
+            for &(slot_idx, is_field) in &form.simple[inst.scope] {
+                let slot = &mut inst.slots[slot_idx];
+                slot.visible = true;
+                slot.value = if is_field {
+                    match std::mem::take(&mut slot.raw) {
+                        Raw::Val(v) => {
+                            slot.raw = Raw::Given;
+                            Some(v)
+                        }
+                        other => {
+                            slot.raw = other;
+                            None
+                        }
+                    }
+                } else {
+                    None
+                };
+            }
+        }
         for &node in &form.order {
             let scope = form.nodes[node].scope;
             let slot_idx = form.nodes[node].slot;
@@ -188,20 +211,28 @@ impl State {
             RExpr::Binary(BinOp::Or, a, b) => Some(Value::Bool(
                 truthy(&self.eval(form, a, inst)) || truthy(&self.eval(form, b, inst)),
             )),
+            RExpr::Binary(op, a, b) if op.is_comparison() => {
+                let (Some(a), Some(b)) =
+                    (self.eval_ref(form, a, inst), self.eval_ref(form, b, inst))
+                else {
+                    return Some(Value::Bool(false));
+                };
+                Some(Value::Bool(compare(*op, &a, &b)))
+            }
             RExpr::Binary(op, a, b) => {
                 let a = self.eval(form, a, inst);
                 let b = self.eval(form, b, inst);
                 binary(*op, a, b, self.today)
             }
             RExpr::In(a, list) => {
-                let Some(a) = self.eval(form, a, inst) else {
+                let Some(a) = self.eval_ref(form, a, inst) else {
                     return Some(Value::Bool(false));
                 };
                 let found = match &**list {
                     RExpr::List(items) => items
                         .iter()
-                        .any(|i| self.eval(form, i, inst).is_some_and(|v| v.loose_eq(&a))),
-                    other => match (self.eval(form, other, inst), &a) {
+                        .any(|i| self.eval_ref(form, i, inst).is_some_and(|v| v.loose_eq(&a))),
+                    other => match (self.eval_ref(form, other, inst).as_deref(), &*a) {
                         (Some(Value::List(keys)), Value::Text(t)) => keys.contains(t),
                         _ => false,
                     },
@@ -260,6 +291,23 @@ impl State {
         }
     }
 
+    /// Like [`State::eval`], but borrows literals, parameters and field values.
+    fn eval_ref<'a>(&'a self, form: &'a Form, e: &'a RExpr, inst: usize) -> Option<Cow<'a, Value>> {
+        match e {
+            RExpr::Lit(v) => Some(Cow::Borrowed(v)),
+            RExpr::Field(n) => self
+                .slot(form, *n, inst)
+                .and_then(|s| s.value.as_ref())
+                .map(Cow::Borrowed),
+            RExpr::Param(i) => form
+                .params
+                .get(*i)
+                .and_then(Option::as_ref)
+                .map(Cow::Borrowed),
+            other => self.eval(form, other, inst).map(Cow::Owned),
+        }
+    }
+
     fn call(&self, form: &Form, func: Func, args: &[RExpr], inst: usize) -> Option<Value> {
         let arg = |i: usize| args.get(i).and_then(|a| self.eval(form, a, inst));
         match func {
@@ -304,16 +352,7 @@ fn binary(op: BinOp, a: Option<Value>, b: Option<Value>, _today: NaiveDate) -> O
         let (Some(a), Some(b)) = (a, b) else {
             return Some(Value::Bool(false));
         };
-        let r = match op {
-            BinOp::Eq => a.loose_eq(&b),
-            BinOp::Ne => !a.loose_eq(&b),
-            BinOp::Lt => a.compare(&b).is_some_and(|o| o.is_lt()),
-            BinOp::Le => a.compare(&b).is_some_and(|o| o.is_le()),
-            BinOp::Gt => a.compare(&b).is_some_and(|o| o.is_gt()),
-            BinOp::Ge => a.compare(&b).is_some_and(|o| o.is_ge()),
-            _ => false,
-        };
-        return Some(Value::Bool(r));
+        return Some(Value::Bool(compare(op, &a, &b)));
     }
     let (a, b) = (a?, b?);
     match (op, a, b) {
@@ -329,6 +368,19 @@ fn binary(op: BinOp, a: Option<Value>, b: Option<Value>, _today: NaiveDate) -> O
             Some(Value::Number(Decimal::from((x - y).num_days())))
         }
         _ => None,
+    }
+}
+
+/// The result of a comparison operator on two values.
+fn compare(op: BinOp, a: &Value, b: &Value) -> bool {
+    match op {
+        BinOp::Eq => a.loose_eq(b),
+        BinOp::Ne => !a.loose_eq(b),
+        BinOp::Lt => a.compare(b).is_some_and(|o| o.is_lt()),
+        BinOp::Le => a.compare(b).is_some_and(|o| o.is_le()),
+        BinOp::Gt => a.compare(b).is_some_and(|o| o.is_gt()),
+        BinOp::Ge => a.compare(b).is_some_and(|o| o.is_ge()),
+        _ => false,
     }
 }
 

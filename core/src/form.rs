@@ -139,6 +139,8 @@ pub(crate) struct Node {
     /// Label or title.
     pub label: Text,
     pub visible: Option<RExpr>,
+    /// Index in the `children` of the container holding the node's data (fields, groups).
+    pub child_pos: usize,
 }
 
 /// A place that holds data: the form itself or a group.
@@ -177,8 +179,12 @@ pub struct Form {
     pub(crate) root: Container,
     /// Containers of groups, by node.
     pub(crate) groups: HashMap<NodeId, Container>,
-    /// Evaluation order of nodes.
+    /// Evaluation order of the nodes that need the general evaluation (see `simple`).
     pub(crate) order: Vec<NodeId>,
+    /// Per scope: the slots of nodes that are always visible and take no default or
+    /// computed value (slot index, whether a field). They depend on nothing, so they
+    /// are worked out first in one cheap pass: visible, value = the submitted one.
+    pub(crate) simple: Vec<Vec<(usize, bool)>>,
     pub(crate) params: Vec<Option<Value>>,
     pub(crate) fees: Vec<RExpr>,
 }
@@ -366,7 +372,26 @@ impl Form {
                 *pattern = fe.pattern;
             }
         }
-        let order = topo_order(&nodes, &deps)?;
+        let full_order = topo_order(&nodes, &deps)?;
+        // Parents come before their children in `full_order` (a parent is a dependency).
+        let mut always_visible = vec![false; nodes.len()];
+        let mut simple = vec![Vec::new(); scopes.len()];
+        let mut order = Vec::with_capacity(full_order.len());
+        for id in full_order {
+            let n = &nodes[id];
+            always_visible[id] = n.visible.is_none() && n.parent.is_none_or(|p| always_visible[p]);
+            let (is_field, plain) = match &n.kind {
+                NodeKind::Field { default, value, .. } => {
+                    (true, default.is_none() && value.is_none())
+                }
+                _ => (false, true),
+            };
+            if always_visible[id] && plain {
+                simple[n.scope].push((n.slot, is_field));
+            } else {
+                order.push(id);
+            }
+        }
         Ok(Form {
             model,
             nodes,
@@ -374,6 +399,7 @@ impl Form {
             root,
             groups,
             order,
+            simple,
             params,
             fees,
         })
@@ -472,6 +498,7 @@ impl Builder {
             path,
             label,
             visible: None,
+            child_pos: 0,
         });
         self.nodes.len() - 1
     }
@@ -567,6 +594,7 @@ impl Builder {
         if c.by_key.insert(key.to_owned(), id).is_some() {
             return Err(ModelError::Duplicate { path });
         }
+        self.nodes[id].child_pos = c.children.len();
         c.children.push(id);
         self.by_path.insert(path, id);
         Ok(())

@@ -219,12 +219,21 @@ pub(crate) fn load(
     obj: &Map<String, Json>,
 ) {
     let container = form.container(group);
+    // Submissions usually list keys in form order: try the next child before hashing.
+    let mut next = 0;
     for (key, json) in obj {
-        let Some(&node) = container.by_key.get(key) else {
-            st.unknown_keys = true;
-            continue;
+        let node = match container.children.get(next) {
+            Some(&c) if form.nodes[c].key == *key => c,
+            _ => match container.by_key.get(key) {
+                Some(&node) => node,
+                None => {
+                    st.unknown_keys = true;
+                    continue;
+                }
+            },
         };
         let n = &form.nodes[node];
+        next = n.child_pos + 1;
         match &n.kind {
             NodeKind::Field { field, .. } => {
                 let raw = read_value(form, &field.ty, json);
@@ -472,7 +481,11 @@ impl Out<'_> {
     ) -> Map<String, Json> {
         let form = self.form;
         let container = form.container(group);
-        let mut data = Map::new();
+        let mut data = if self.build {
+            Map::with_capacity(container.children.len())
+        } else {
+            Map::new()
+        };
         let base = self.path.len();
         for &node in &container.children {
             let n = &form.nodes[node];
