@@ -107,9 +107,13 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, db: &Path, token: Option<&str>) -> Server {
+        Server::start_with(dir, db, token, &[])
+    }
+
+    fn start_with(dir: &Path, db: &Path, token: Option<&str>, extra: &[&str]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_efa"));
-        cmd.arg("serve")
-            .arg(dir)
+        cmd.arg("serve").args(extra);
+        cmd.arg(dir)
             .args(["--port", "0", "--db"])
             .arg(db)
             .env_remove("EFA_TOKEN")
@@ -1000,6 +1004,43 @@ fn back_office_without_a_token_always_answers_401() {
         &[("Authorization", "Bearer anything")],
     );
     assert_eq!(r.status, 401);
+}
+
+#[test]
+fn serves_the_browser_runtime_when_it_is_built() {
+    let tmp = TempDir::new("runtime");
+    let forms = forms_dir(&tmp);
+    let runtime = tmp.path().join("pkg");
+    std::fs::create_dir_all(&runtime).unwrap();
+    std::fs::write(runtime.join("efa-enhance.js"), "export {};\n").unwrap();
+    std::fs::write(runtime.join("efa_forms_bg.wasm"), b"\0asm").unwrap();
+    let rt = runtime.to_string_lossy().into_owned();
+    let server = Server::start_with(
+        &forms,
+        &tmp.path().join("db.sqlite3"),
+        None,
+        &["--runtime", &rt],
+    );
+    let a = agent();
+    let page = get(&a, &server.url("/forms/personenstandsurkunde"), &[]);
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("runtime&#x2f;efa-enhance.js"),
+        "{}",
+        page.body
+    );
+    let wasm = get(&a, &server.url("/static/runtime/efa_forms_bg.wasm"), &[]);
+    assert_eq!(wasm.status, 200);
+    assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+    // Only the runtime's own files, never anything else from the folder or above it.
+    assert_eq!(
+        get(&a, &server.url("/static/runtime/other.js"), &[]).status,
+        404
+    );
+    assert_eq!(
+        get(&a, &server.url("/static/runtime/..%2F..%2Fdb.sqlite3"), &[]).status,
+        404
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -61,7 +61,9 @@ raw=$target_dir/wasm32-unknown-unknown/wasm-release/efa_wasm.wasm
 
 # Everything the package is made of; when none of it changed, the package is up to date.
 stamp=$( (
-  sha256sum "$raw" "$wasm/js/efa-enhance.js" "$wasm/package.template.json" "$wasm/README.md" "$0"
+  for f in "$raw" "$wasm/js/"* "$wasm/package.template.json" "$wasm/README.md" "$wasm/build.sh"; do
+    sha256sum <"$f"
+  done
   wasm-bindgen --version
   wasm-opt --version
 ) | sha256sum | cut -d' ' -f1)
@@ -84,7 +86,7 @@ wasm-opt -Oz --strip-debug --strip-producers \
 wasm-bindgen --target web --out-dir "$tmp" --out-name efa_forms \
   --remove-name-section --remove-producers-section "$tmp/efa_wasm.opt.wasm"
 rm "$tmp/efa_wasm.opt.wasm"
-cp "$wasm/js/efa-enhance.js" "$wasm/README.md" "$tmp/"
+cp "$wasm/js/efa-enhance.js" "$wasm/js/index.js" "$wasm/js/index.d.ts" "$wasm/README.md" "$tmp/"
 version=$(awk -F'"' '/^\[workspace.package\]/ { w = 1 } w && /^version/ { print $2; exit }' "$root/Cargo.toml")
 sed "s/\"0.0.0-placeholder\"/\"$version\"/" "$wasm/package.template.json" >"$tmp/package.json"
 echo "$stamp" >"$tmp/.stamp"

@@ -46,6 +46,9 @@ pub(crate) struct Args {
     /// Mark the session cookie Secure (when served through an HTTPS proxy).
     #[arg(long)]
     secure_cookie: bool,
+    /// The built browser runtime (default: wasm/pkg, when `wasm/build.sh` has built it).
+    #[arg(long, value_name = "DIR")]
+    runtime: Option<PathBuf>,
 }
 
 pub(crate) fn run(_ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
@@ -60,6 +63,10 @@ pub(crate) fn run(_ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
         theme: args.theme,
         secure_cookie: args.secure_cookie,
         poll: Duration::from_secs(1),
+        runtime: args.runtime.or_else(|| {
+            let default = PathBuf::from("wasm/pkg");
+            default.join("efa-enhance.js").is_file().then_some(default)
+        }),
     };
     serve::run(config).map_err(Failure)?;
     Ok(Status::Success)

@@ -19,6 +19,7 @@
 //! | `GET /api/submissions/REF`, `GET /api/files/SHA256` | one submission, one uploaded file (back office) |
 //! | `GET /forms/ID/schema.json`, `GET /forms/ID.form.json` | JSON Schema and artifact |
 //! | `GET /static/efa.css` | the stylesheet |
+//! | `GET /static/runtime/FILE` | the browser runtime (WASM + page script), when built |
 //!
 //! Decisions, each explained where it is made: references are `TH-2026-000123` ([`db`]);
 //! CSRF protection is the `SameSite=Lax` session cookie plus an `Origin` check
@@ -70,6 +71,9 @@ pub(crate) struct Config {
     pub secure_cookie: bool,
     /// How often the directory is checked for changed forms.
     pub poll: Duration,
+    /// The built browser runtime (`wasm/pkg`, from `wasm/build.sh`); `None`: pages are
+    /// served without it (they work without JavaScript).
+    pub runtime: Option<PathBuf>,
 }
 
 /// What every handler shares.
@@ -82,6 +86,8 @@ pub(crate) struct AppState {
     secure_cookie: bool,
     /// A short hash of the stylesheet, for cache-busting URLs.
     css_version: String,
+    /// The directory of the browser runtime, if it was built.
+    runtime: Option<PathBuf>,
 }
 
 type St = axum::extract::State<Arc<AppState>>;
@@ -111,6 +117,7 @@ pub(crate) fn run(config: Config) -> Result<(), String> {
         max_body: config.max_body,
         secure_cookie: config.secure_cookie,
         css_version,
+        runtime: config.runtime.clone(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -178,6 +185,7 @@ fn router(state: Arc<AppState>, max_upload: usize) -> Router {
     Router::new()
         .route("/", get(web::catalog))
         .route("/static/efa.css", get(web::stylesheet))
+        .route("/static/runtime/{file}", get(web::runtime_file))
         .route("/forms/{id}", get(web::start))
         .route(
             "/forms/{id}/pages/{page}",

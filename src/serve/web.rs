@@ -215,7 +215,10 @@ fn form_urls(st: &AppState, f: &ReadyForm, lang: &str, here: &str) -> Urls {
         start: Some(format!("{base}{q}")),
         home: Some(format!("/{home_q}")),
         stylesheet: Some(stylesheet_url(st)),
-        script: None,
+        script: st
+            .runtime
+            .as_ref()
+            .map(|_| "/static/runtime/efa-enhance.js".to_owned()),
         artifact: Some(format!("/forms/{}.form.json", enc(&f.id))),
         languages: if model.languages.len() > 1 {
             model
@@ -405,6 +408,41 @@ pub(crate) async fn stylesheet(
         h.insert(header::ETAG, v);
     }
     res
+}
+
+/// `GET /static/runtime/FILE`: the files of the browser runtime (`wasm/pkg`), by a fixed
+/// list of names; revalidated on every use, since the script imports its neighbours.
+pub(crate) async fn runtime_file(
+    axum::extract::State(st): St,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    const FILES: &[(&str, &str)] = &[
+        ("efa-enhance.js", "text/javascript; charset=utf-8"),
+        ("efa_forms.js", "text/javascript; charset=utf-8"),
+        ("index.js", "text/javascript; charset=utf-8"),
+        ("efa_forms_bg.wasm", "application/wasm"),
+    ];
+    let (Some(dir), Some((name, mime))) =
+        (st.runtime.as_ref(), FILES.iter().find(|(n, _)| *n == file))
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let path = dir.join(name);
+    match tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// Whether `If-None-Match` names this entity tag.

@@ -217,22 +217,51 @@ class Page {
     this.update();
     document.documentElement.classList.remove("efa-no-js");
     document.documentElement.classList.add("efa-js");
+    // Whatever goes wrong in here, the page stays usable and the server has the last word.
+    const safe = (f) => (...args) => { try { f(...args); } catch { /* left to the server */ } };
     let queued = false;
     const later = () => {
       if (queued) return;
       queued = true;
-      requestAnimationFrame(() => { queued = false; this.update(); this.saveDraft(); });
+      requestAnimationFrame(safe(() => { queued = false; this.update(); this.saveDraft(); }));
     };
     this.el.addEventListener("input", later);
-    this.el.addEventListener("change", (e) => {
+    this.el.addEventListener("change", safe((e) => {
       later();
       if (e.target.matches?.("select, input[type=radio], input[type=checkbox], input[type=file]")) this.left(e.target);
-    });
-    this.el.addEventListener("focusout", (e) => {
+    }));
+    this.el.addEventListener("focusout", safe((e) => {
       if (e.target.name && e.target.name !== "_action") this.left(e.target);
-    });
-    this.el.addEventListener("submit", (e) => this.submit(e));
-    window.addEventListener("pagehide", () => this.saveDraft());
+    }));
+    this.el.addEventListener("submit", safe((e) => this.submit(e)));
+    document.addEventListener("pointerdown", () => { this.pressed = true; }, true);
+    const released = () => {
+      this.pressed = false;
+      if (!this.pending) return;
+      this.pending = false;
+      setTimeout(safe(() => this.showErrors(this.pageErrors(), false)));
+    };
+    document.addEventListener("pointerup", released, true);
+    document.addEventListener("pointercancel", released, true);
+    window.addEventListener("pagehide", safe(() => this.saveDraft()));
+  }
+
+  /** The note "only fill this in if it applies to you" is for pages without the runtime:
+   *  an element the runtime shows loses it, as the server renders a visible element (and
+   *  screen readers would read it: they read hidden descriptions too). */
+  dropNote(owner) {
+    for (const note of owner.querySelectorAll(".efa-hint__note.efa-no-js-only")) {
+      if (note.closest("[data-efa-conditional]") !== owner) continue;
+      const hint = note.parentElement;
+      note.remove();
+      if (hint.children.length || hint.textContent.trim()) continue;
+      for (const el of owner.querySelectorAll(`[aria-describedby~="${hint.id}"]`)) {
+        const ids = el.getAttribute("aria-describedby").split(/\s+/).filter((x) => x && x !== hint.id);
+        if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+        else el.removeAttribute("aria-describedby");
+      }
+      hint.remove();
+    }
   }
 
   // --- reading the page as the server reads a post ------------------------------------
@@ -378,6 +407,7 @@ class Page {
       if (!this.isSure(this.deps(this.dotted(ptr)), known)) continue;
       const vis = ev.visible[ptr] === true;
       el.dataset.efaVisible = String(vis);
+      if (vis) this.dropNote(el);
       if (!vis) for (const m of el.querySelectorAll(".efa-error-message")) this.clearAt(m.id.slice(0, -6));
     }
     for (const out of this.el.querySelectorAll("output[name]")) {
@@ -418,31 +448,35 @@ class Page {
     }
   }
 
-  /** The fees so far, in the review page's markup, before the page's buttons. */
+  /** The fees so far, in the review page's markup, before the page's buttons. Only fees
+   *  whose inputs are all known are shown, and the total only when every fee is. */
   fees(ev, known) {
     if (!this.model.fees?.length) return;
-    const sure = this.model.fees.every((f) => this.isSure(this.exprDeps(f.amount, new Set()), known));
+    const sure = new Set(this.model.fees.filter((f) => this.isSure(this.exprDeps(f.amount, new Set()), known)).map((f) => f.id));
     let box = this.el.querySelector("[data-efa-fees]");
-    if (!sure) { box?.remove(); return; }
+    if (!sure.size) { box?.remove(); this.feesHtml = null; return; }
     const w = this.w;
-    const rows = ev.fees.filter((f) => f.amount !== 0);
-    const total = ev.fees.reduce((s, f) => s + Math.round(f.amount * 100), 0) / 100;
+    const fees = ev.fees.filter((f) => sure.has(f.id));
+    const rows = fees.filter((f) => f.amount !== 0);
+    const all = sure.size === this.model.fees.length;
+    const total = fees.reduce((s, f) => s + Math.round(f.amount * 100), 0) / 100;
+    const foot = all ? `<tfoot><tr><th scope="row">${esc(w.fees_total)}</th><td class="efa-table__num"><strong>${esc(money(this.lang, total))}</strong></td></tr></tfoot>` : "";
     const html = rows.length
       ? `<table class="efa-table"><thead><tr><th scope="col">${esc(w.fee_column)}</th><th scope="col" class="efa-table__num">${esc(w.amount_column)}</th></tr></thead><tbody>${rows
           .map((f) => `<tr><td>${esc(f.label)}</td><td class="efa-table__num">${esc(money(this.lang, f.amount))}</td></tr>`)
-          .join("")}</tbody><tfoot><tr><th scope="row">${esc(w.fees_total)}</th><td class="efa-table__num"><strong>${esc(money(this.lang, total))}</strong></td></tr></tfoot></table>`
-      : `<p class="efa-info">${esc(w.fees_none)}</p>`;
+          .join("")}</tbody>${foot}</table>`
+      : all && fees.length ? `<p class="efa-info">${esc(w.fees_none)}</p>` : ""; // nothing worked out yet: no box
+    if (!html) { box?.remove(); this.feesHtml = null; return; }
     if (!box) {
       box = document.createElement("section");
       box.className = "efa-review";
       box.dataset.efaFees = "";
       box.setAttribute("aria-labelledby", "efa-fees-title");
       box.setAttribute("aria-live", "polite");
-      const actions = this.el.querySelector(".efa-actions");
-      this.el.insertBefore(box, actions);
+      this.el.insertBefore(box, this.el.querySelector(".efa-actions"));
     }
     const full = `<h2 class="efa-heading-m" id="efa-fees-title">${esc(w.fees_title)}</h2>${html}`;
-    if (box.innerHTML !== full) box.innerHTML = full;
+    if (this.feesHtml !== full || !box.isConnected) box.innerHTML = this.feesHtml = full;
   }
 
   // --- errors --------------------------------------------------------------------------
@@ -496,11 +530,14 @@ class Page {
     return field ?? group ?? (e.path === "" ? null : e.path);
   }
 
-  /** A field was left: show its errors, and refresh those already on display. */
+  /** A field was left: show its errors, and refresh those already on display. While a
+   *  button is pressed (the field was left by a click) this waits until the click is
+   *  done: a message appearing above the pointer would move the target away under it. */
   left(control) {
     if (!this.ev) return;
     this.shown.add(pointer(control.name.split(".")));
-    this.showErrors(this.pageErrors(), false);
+    if (this.pressed) this.pending = true;
+    else this.showErrors(this.pageErrors(), false);
   }
 
   submit(e) {
@@ -567,7 +604,9 @@ class Page {
     }
     const wrap = el.closest(".efa-field");
     if (!wrap) return;
-    wrap.classList.toggle("efa-field--error", !!p);
+    // The class order of render's macros.html: efa-field, efa-field--error, efa-conditional.
+    const rest = [...wrap.classList].filter((c) => c !== "efa-field" && c !== "efa-field--error");
+    wrap.className = ["efa-field", ...(p ? ["efa-field--error"] : []), ...rest].join(" ");
     const fieldset = wrap.querySelector(":scope > fieldset");
     if (p) {
       const legend = fieldset?.querySelector(":scope > legend");

@@ -89,8 +89,8 @@ fn convert_error(e: impl Into<crate::Error>) -> JsValue {
 
 /// `JSON.stringify(value)`, or `null` for `undefined` (which JSON cannot hold).
 fn stringify(value: &JsValue) -> Result<String, JsValue> {
-    let text = JSON::stringify(value)
-        .map_err(|e| convert_error(crate::Error::Js(js_message(&e))))?;
+    let text =
+        JSON::stringify(value).map_err(|e| convert_error(crate::Error::Js(js_message(&e))))?;
     Ok(text.as_string().unwrap_or_else(|| "null".to_owned()))
 }
 
@@ -200,9 +200,7 @@ impl Form {
     pub fn validate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<
-            JsValue,
-        >,
+        #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let opts = read_options(options)?;
         to_js(&self.0.validate(&read_data(&data)?, &opts))
@@ -215,9 +213,7 @@ impl Form {
     pub fn validate_json(
         &self,
         data: &str,
-        #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<
-            JsValue,
-        >,
+        #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
         #[wasm_bindgen(unchecked_optional_param_type = "boolean")] pretty: Option<bool>,
     ) -> Result<String, JsValue> {
         let opts = read_options(options)?;
@@ -233,9 +229,7 @@ impl Form {
     pub fn errors(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<
-            JsValue,
-        >,
+        #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let opts = read_options(options)?;
         to_js(&self.0.errors(&read_data(&data)?, &opts))
@@ -247,9 +241,7 @@ impl Form {
     pub fn evaluate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<
-            JsValue,
-        >,
+        #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let opts = read_options(options)?;
         to_js(&self.0.evaluate(&read_data(&data)?, &opts))
