@@ -161,7 +161,9 @@ impl Loaded {
     pub fn from_source_in(name: &str, text: String, dir: &Path) -> Result<Loaded, LoadError> {
         let mut sources = SourceMap::new();
         let file = sources.add(name, text);
-        let mut loader = DirBaseLoader { dir: dir.to_path_buf() };
+        let mut loader = DirBaseLoader {
+            dir: dir.to_path_buf(),
+        };
         let compiled = efa_dsl::compile_with(&sources, file, &mut loader);
         let Some(model) = compiled.model else {
             return Err(LoadError::Compile {

@@ -51,7 +51,11 @@ fn outcome(adapt: &Path) -> Vec<String> {
             }
             v
         }
-        Err(efa_forms::LoadError::Compile { diagnostics, sources, .. }) => diagnostics
+        Err(efa_forms::LoadError::Compile {
+            diagnostics,
+            sources,
+            ..
+        }) => diagnostics
             .iter()
             .map(|d| {
                 let (line, col) = sources.line_col(d.span.file, d.span.start as usize);
@@ -76,10 +80,19 @@ fn expect_lines(path: &Path) -> Vec<String> {
 fn adaptation_cases() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/adapt");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     dirs.sort();
-    assert!(dirs.len() >= 10, "expected adaptation cases in {}", root.display());
+    assert!(
+        dirs.len() >= 10,
+        "expected adaptation cases in {}",
+        root.display()
+    );
     let mut failures = Vec::new();
     for dir in &dirs {
         let tmp = temp_copy(dir, "case");
@@ -89,17 +102,30 @@ fn adaptation_cases() {
         let have = outcome(&tmp.join("x.adapt.form"));
         let want = expect_lines(&dir.join("expect"));
         if have != want {
-            failures.push(format!("{}:\n  expected {want:?}\n  got      {have:?}", dir.display()));
+            failures.push(format!(
+                "{}:\n  expected {want:?}\n  got      {have:?}",
+                dir.display()
+            ));
         }
         let _ = std::fs::remove_dir_all(&tmp);
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), dirs.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn upgrade_compatible_then_breaking() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/upgrade");
-    for (version, expect) in [("v1.0.form", None), ("v1.1.form", Some("expect-1.1")), ("v2.0.form", Some("expect-2.0"))] {
+    for (version, expect) in [
+        ("v1.0.form", None),
+        ("v1.1.form", Some("expect-1.1")),
+        ("v2.0.form", Some("expect-2.0")),
+    ] {
         let tmp = temp_copy(&dir, version);
         build(&tmp.join(version), &tmp.join("base.form.json"));
         let have = outcome(&tmp.join("adapter.adapt.form"));

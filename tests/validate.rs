@@ -156,7 +156,11 @@ fn forms_compile_and_samples_validate_as_marked() {
         }
         let samples = source.parent().expect("a folder").join("samples");
         for sample in files(&samples, &|n| n.ends_with(".json")) {
-            let name = sample.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = sample
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             let data: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(&sample).expect("readable"))
                     .expect("JSON sample");
@@ -164,13 +168,23 @@ fn forms_compile_and_samples_validate_as_marked() {
             checked += 1;
             if name.starts_with("valid-") {
                 if !r.valid {
-                    failures.push(format!("{}: expected valid, got {:?}", sample.display(), got(&r)));
+                    failures.push(format!(
+                        "{}: expected valid, got {:?}",
+                        sample.display(),
+                        got(&r)
+                    ));
                 }
             } else if name.starts_with("invalid-") {
                 let expect = sample.with_extension("expect");
-                let want = std::fs::read_to_string(&expect).map(|t| expected(&t)).unwrap_or_default();
+                let want = std::fs::read_to_string(&expect)
+                    .map(|t| expected(&t))
+                    .unwrap_or_default();
                 if r.valid || (!want.is_empty() && got(&r) != want) {
-                    failures.push(format!("{}: expected {want:?}, got {:?}", sample.display(), got(&r)));
+                    failures.push(format!(
+                        "{}: expected {want:?}, got {:?}",
+                        sample.display(),
+                        got(&r)
+                    ));
                 }
             }
         }

@@ -11,9 +11,9 @@
 #![deny(missing_docs)]
 
 pub mod artifact;
+pub mod diff;
 mod eval;
 mod evaluation;
-pub mod diff;
 pub mod expr;
 mod form;
 pub mod formats;
