@@ -4,6 +4,8 @@
 //!   included) vs the `jsonschema` crate on the exported schema. Target: native <= 0.5x.
 //! - `compile_1000`: compiling a generated 1,000-field form from source vs `serde_json`
 //!   deserialising its artifact. Target: compile <= 3x.
+//! - `render_50`: rendering a 50-field page with values and errors (pages/s), vs
+//!   `serde_json` writing the same page's model and data (a floor for any templating).
 
 use std::fmt::Write;
 use std::hint::black_box;
@@ -13,12 +15,17 @@ use efa_forms::core::{schema::json_schema, Artifact, Form, ValidateOptions};
 
 /// A form with `n` fields of mixed types, spread over pages of 10, with conditions.
 fn generated_form(n: usize) -> String {
+    generated_form_paged(n, 10)
+}
+
+/// A form with `n` fields of mixed types, `per_page` to a page, with conditions.
+fn generated_form_paged(n: usize, per_page: usize) -> String {
     let mut s = String::from(
         "form gen {\n  version \"1.0.0\"\n  title \"Generiert\" en \"Generated\"\n  publisher \"TH\"\n  languages de, en\n  param gebuehr: money = 12.00\n  list art { a \"A\" en \"A\"\n b \"B\" en \"B\"\n c \"C\" en \"C\" }\n",
     );
-    for p in 0..n.div_ceil(10) {
+    for p in 0..n.div_ceil(per_page) {
         let _ = writeln!(s, "  page p{p} \"Seite {p}\" en \"Page {p}\" {{");
-        for i in p * 10..(p * 10 + 10).min(n) {
+        for i in p * per_page..(p * per_page + per_page).min(n) {
             let cond = if i % 5 == 4 {
                 format!("\n      visible when f{} > 3", i - 4 - (i - 4) % 5)
             } else {
@@ -93,5 +100,34 @@ fn compile_1000(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, validate_50, compile_1000);
+fn render_50(c: &mut Criterion) {
+    // One page of 50 fields: the generated form with pages of 50.
+    let source = generated_form_paged(50, 50);
+    let model = efa_forms::dsl::compile_str(&source).expect("compiles");
+    let form = Form::new(model).expect("loads");
+    let renderer = efa_render::Renderer::new();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
+    let mut data = submission(50);
+    data["f0"] = serde_json::json!(500); // one error to show
+    let errors = form.validate(&data, &ValidateOptions::new(today)).errors;
+    let page = form.model().pages[0].id.clone();
+    let mut ctx = efa_render::PageContext::new(today);
+    ctx.data = &data;
+    ctx.errors = &errors;
+    let html = renderer.render_page(&form, &page, &ctx).expect("renders");
+    assert!(html.contains("aria-invalid"));
+    let mut g = c.benchmark_group("render_50");
+    g.throughput(criterion::Throughput::Elements(1));
+    g.bench_function("efa_render_page", |b| {
+        b.iter(|| black_box(renderer.render_page(&form, &page, &ctx).map(|h| h.len())))
+    });
+    g.bench_function("serde_json_page_baseline", |b| {
+        b.iter(|| {
+            black_box(serde_json::to_string(&(&form.model().pages[0], &data)).map(|s| s.len()))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, validate_50, compile_1000, render_50);
 criterion_main!(benches);
