@@ -63,10 +63,11 @@ pub(crate) fn run(_ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
         theme: args.theme,
         secure_cookie: args.secure_cookie,
         poll: Duration::from_secs(1),
-        runtime: args.runtime.or_else(|| {
-            let default = PathBuf::from("wasm/pkg");
-            default.join("efa-enhance.js").is_file().then_some(default)
-        }),
+        runtime: {
+            let dir = args.runtime.unwrap_or_else(|| PathBuf::from("wasm/pkg"));
+            // Pages link the runtime only when it was built (wasm/build.sh).
+            dir.join("efa-enhance.js").is_file().then_some(dir)
+        },
     };
     serve::run(config).map_err(Failure)?;
     Ok(Status::Success)
