@@ -57,7 +57,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::expr::{Aggregate, BinOp, Expr, Func, Lit, UnOp};
+use crate::expr::{quote, Aggregate, BinOp, Expr, Func, Lit, UnOp};
 use crate::model::{
     Check, Field, FieldType, FormModel, Group, Info, Item, List, Pattern, Repeat, Required, Text,
 };
@@ -1945,24 +1945,6 @@ fn lit_cmp(a: &Lit, b: &Lit) -> Option<Ordering> {
 }
 
 // ------------------------------------------------------------------ showing
-
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:X}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 fn lit(l: &Lit) -> String {
     match l {

@@ -229,6 +229,27 @@ impl Expr {
     }
 }
 
+/// A text as written in a form: in double quotes, with `\"`, `\\`, `\n` and `\u{...}`
+/// for other control characters (the formatter's and `efa diff`'s one spelling).
+pub fn quote(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:X}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 pub(crate) mod decimal_str {
     use std::str::FromStr;
 

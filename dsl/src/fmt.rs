@@ -35,7 +35,7 @@
 
 use std::fmt::Write as _;
 
-use efa_core::expr::{BinOp, UnOp};
+use efa_core::expr::{quote, BinOp, UnOp};
 
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
@@ -592,25 +592,6 @@ fn wrapped(src: &str, span: Span) -> bool {
 }
 
 // ------------------------------------------------------------------ small pieces
-
-/// A string literal with canonical escapes.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:X}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 fn text(t: &TextLit) -> String {
     let mut s = quote(&t.default.value);
