@@ -718,14 +718,11 @@ fn find_items<'a>(items: &'a mut [Item], path: &[&str]) -> Option<&'a mut Item> 
 
 fn find_item<'a>(model: &'a mut FormModel, path: &str) -> Option<&'a mut Item> {
     let segs: Vec<&str> = path.split('.').collect();
-    for page in &mut model.pages {
-        // Field ids are unique at each level across pages, so the first hit is the one.
-        let found = find_items(&mut page.items, &segs).is_some();
-        if found {
-            return find_items(&mut page.items, &segs);
-        }
-    }
-    None
+    // Ids are unique at each level across pages, so the first hit is the one.
+    model
+        .pages
+        .iter_mut()
+        .find_map(|page| find_items(&mut page.items, &segs))
 }
 
 fn find_field<'a>(model: &'a mut FormModel, path: &str) -> Option<&'a mut Field> {

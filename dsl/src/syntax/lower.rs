@@ -143,6 +143,9 @@ fn kids(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_token(p.as_rule()))
 }
 
+/// `before|after ID` of an addition.
+type Place = (Placement, Ident);
+
 /// Expression result while building: the node and the depth of its tree.
 type Built = (Expr, usize);
 
@@ -264,6 +267,23 @@ impl Lower {
         kids(pair).map(|p| self.ident(p)).collect()
     }
 
+    /// The optional `before|after ID` and the body of an `add to` or `add page`.
+    fn placed_body<'i>(
+        &mut self,
+        pairs: impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Option<(Option<Place>, Vec<BodyItem>)> {
+        let mut place = None;
+        let mut body = Vec::new();
+        for p in pairs {
+            match p.as_rule() {
+                Rule::placement => place = Some(self.placement(p)?),
+                Rule::body_item => body.push(self.body_item(p.into_inner().next()?)?),
+                _ => return None,
+            }
+        }
+        Some((place, body))
+    }
+
     fn placement(&mut self, pair: Pair<'_, Rule>) -> Option<(Placement, Ident)> {
         let inner = pair.into_inner().next()?;
         let how = match inner.as_rule() {
@@ -336,33 +356,17 @@ impl Lower {
             Rule::a_hide => AdaptItemKind::Hide(self.path(it.next()?)),
             Rule::a_add_to => {
                 let target = self.path(it.next()?);
-                let mut place = None;
-                let mut body = Vec::new();
-                for p in it {
-                    match p.as_rule() {
-                        Rule::placement => place = Some(self.placement(p)?),
-                        Rule::body_item => body.push(self.body_item(p.into_inner().next()?)?),
-                        _ => return None,
-                    }
-                }
+                let (place, items) = self.placed_body(it)?;
                 AdaptItemKind::AddTo {
                     target,
                     place,
-                    items: body,
+                    items,
                 }
             }
             Rule::a_add_page => {
                 let id = self.ident(it.next()?);
                 let title = self.text(it.next()?)?;
-                let mut place = None;
-                let mut body = Vec::new();
-                for p in it {
-                    match p.as_rule() {
-                        Rule::placement => place = Some(self.placement(p)?),
-                        Rule::body_item => body.push(self.body_item(p.into_inner().next()?)?),
-                        _ => return None,
-                    }
-                }
+                let (place, body) = self.placed_body(it)?;
                 AdaptItemKind::AddPage {
                     page: PageDecl {
                         id,
