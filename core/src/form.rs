@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use regex::Regex;
+use crate::pattern::{compile_pattern, Regex};
 
 use crate::expr::{Aggregate, BinOp, Expr, Func, Lit, UnOp};
 use crate::model::{Field, FieldType, FormModel, Item, Repeat, Required, Text};
@@ -433,18 +433,6 @@ struct FieldExprs {
     default: Option<RExpr>,
     value: Option<RExpr>,
     pattern: Option<Regex>,
-}
-
-/// Compiles a pattern so that it must match the whole value, with a size limit.
-pub(crate) fn compile_pattern(re: &str) -> Result<Regex, String> {
-    regex::RegexBuilder::new(&format!("^(?:{re})$"))
-        .size_limit(1 << 20)
-        .nest_limit(64)
-        .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(_) => "it is too large".to_owned(),
-            other => other.to_string(),
-        })
 }
 
 pub(crate) fn lit_value(l: &Lit) -> Value {

@@ -19,6 +19,7 @@ mod form;
 pub mod formats;
 mod messages;
 pub mod model;
+mod pattern;
 pub mod schema;
 mod validate;
 pub mod value;
@@ -29,7 +30,14 @@ pub use form::{Form, ModelError};
 pub use validate::{ErrorCode, FeeAmount, ValidateOptions, ValidationError, ValidationResult};
 
 /// Checks a `pattern` the way loading a form does: it must be a valid regular expression
-/// of the `regex` crate, matched against the whole value, and not too large.
+/// (`regex-lite` syntax: that of the `regex` crate with ASCII classes and no `\p{..}`),
+/// matched against the whole value, and not too large.
 pub fn check_pattern(regex: &str) -> Result<(), String> {
-    form::compile_pattern(regex).map(|_| ())
+    pattern::compile_pattern(regex).map(|_| ())
+}
+
+/// Whether `text` as a whole matches `pattern`, as validation decides it; the error of
+/// [`check_pattern`] if the pattern is not valid.
+pub fn pattern_matches(pattern: &str, text: &str) -> Result<bool, String> {
+    pattern::compile_pattern(pattern).map(|re| re.is_match(text))
 }

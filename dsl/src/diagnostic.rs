@@ -170,7 +170,7 @@ impl Code {
             Code::TypeMismatch => "A value or expression has the wrong type here: for example a text where a number is needed, a condition that is not true/false, or a default that does not fit the field.",
             Code::PropertyNotAllowed => "The property does not fit the field's type: `minlength` applies to texts, `min`/`max` to numbers, money and dates, `accept`/`maxsize` to files, and so on.",
             Code::Cycle => "Computed values, defaults or visibility conditions depend on each other in a circle, so none of them can be worked out first. Break the circle.",
-            Code::InvalidRegex => "The `pattern` is not a valid regular expression, or it is too large. Patterns use the Rust `regex` syntax and always match the whole value.",
+            Code::InvalidRegex => "The `pattern` is not a valid regular expression, or it is too large. Patterns use the syntax of the Rust `regex` crate as `regex-lite` reads it (the same engine runs in the browser): they always match the whole value, `\\d`, `\\w` and `\\s` are ASCII (`[0-9]`, `[0-9A-Za-z_]`, `[\\t\\n\\v\\f\\r ]`), `(?i)` ignores ASCII case only, and Unicode classes such as `\\p{L}` are not available: write the characters out, e.g. `[A-Za-zÄÖÜäöüß]`.",
             Code::InvalidVersion => "The version is not a semantic version such as `1.2.0`.",
             Code::MissingHeader => "Every form needs a `version`, a `title` and a `publisher`.",
             Code::UnknownType => "The field type is not one of text, textarea, integer, decimal, money, date, boolean, choice(LIST), multichoice(LIST), email, phone, iban, postcode, file.",

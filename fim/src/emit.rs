@@ -1121,10 +1121,7 @@ fn fits_text(v: &str, props: &Props) -> bool {
     }
     match &props.pattern {
         None => true,
-        Some(p) => regex::RegexBuilder::new(&format!("^(?:{p})$"))
-            .size_limit(1 << 20)
-            .build()
-            .is_ok_and(|re| re.is_match(v)),
+        Some(p) => efa_core::pattern_matches(p, v).unwrap_or(false),
     }
 }
 

@@ -179,9 +179,10 @@ fn value_for(f: &Field, model: &FormModel) -> Value {
                 .extend(["12345", "12:30", "2024-05-01T12:30", "+49 30 1234"].map(str::to_owned));
             let fits = |c: &String| {
                 let n = c.chars().count() as u64;
-                let pattern_ok = f.pattern.as_ref().is_none_or(|p| {
-                    regex::Regex::new(&format!("^(?:{})$", p.regex)).is_ok_and(|re| re.is_match(c))
-                });
+                let pattern_ok = f
+                    .pattern
+                    .as_ref()
+                    .is_none_or(|p| efa_core::pattern_matches(&p.regex, c).unwrap_or(false));
                 n >= min && n <= max && pattern_ok
             };
             let pick = candidates.into_iter().find(fits);

@@ -41,7 +41,7 @@ let browser;
 const supplied = new Set();
 
 function serve(dir, db) {
-  const child = spawn(efa, ["serve", dir, "--port", "0", "--db", join(work, db)], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(efa, ["serve", dir, "--port", "0", "--db", join(work, db), "--runtime", pkg], { stdio: ["ignore", "ignore", "pipe"] });
   const url = new Promise((resolve, reject) => {
     let err = "";
     child.stderr.on("data", (d) => {
@@ -71,7 +71,6 @@ after(async () => {
   await browser?.close();
   server?.kill("SIGTERM");
   server2?.kill("SIGTERM");
-  if (supplied.size) console.log(`browser: supplied by the test (efa serve does not serve them yet): ${[...supplied].join(", ")}`);
   console.log(`browser: screenshots in ${shots}`);
 });
 
@@ -83,13 +82,13 @@ async function open({ breakRuntime = false, javaScriptEnabled = true } = {}) {
   page.on("request", (r) => log.requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
   page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") log.errors.push(`${m.type()}: ${m.text()}`); });
   page.on("pageerror", (e) => log.errors.push(`pageerror: ${e.message}`));
-  await page.route("**/static/*", async (route) => {
+  await page.route("**/static/**", async (route) => {
     const name = new URL(route.request().url()).pathname.split("/").pop();
     if (!(name in ASSETS)) return route.continue();
     if (breakRuntime && name !== "efa-enhance.js") return route.fulfill({ status: 404, body: "" });
     const res = await route.fetch();
     if (res.ok()) return route.fulfill({ response: res });
-    supplied.add(`/static/${name}`);
+    supplied.add(new URL(route.request().url()).pathname);
     return route.fulfill({ status: 200, contentType: ASSETS[name], body: readFileSync(join(pkg, name)) });
   });
   // Until the server links the script itself, add it as the server would.
@@ -390,4 +389,8 @@ test("computed values and fees follow the answers; a boolean shows a group; Engl
   await page.screenshot({ path: join(shots, "8-english.png"), fullPage: true });
   assert.deepEqual(log.errors, []);
   await context.close();
+});
+
+test("efa serve linked and served the runtime itself; the test supplied nothing", () => {
+  assert.deepEqual([...supplied], []);
 });

@@ -290,7 +290,7 @@ impl Compiler<'_> {
                         let line = line.strip_prefix("error:").unwrap_or(line).trim();
                         self.error(
                             Diagnostic::new(Code::InvalidRegex, regex.span, format!("this pattern is not a valid regular expression: {line}"))
-                                .with_hint("patterns use the Rust regex syntax and always match the whole value; write \\\\ for a backslash inside quotes"),
+                                .with_hint("patterns always match the whole value; \\d, \\w and \\s stand for ASCII digits, letters and white space; write \\\\ for a backslash inside quotes"),
                         );
                     }
                     let message = message.as_ref().map(|m| self.text(m));
