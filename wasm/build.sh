@@ -5,6 +5,7 @@
 #   efa_forms_bg.wasm     the WebAssembly module (size-optimised by wasm-opt -Oz)
 #   efa_forms.d.ts        TypeScript types (+ efa_forms_bg.wasm.d.ts)
 #   efa-enhance.js        the progressive-enhancement script for pages of efa-render
+#                         (minified by esbuild from wasm/js/efa-enhance.js, as is the glue)
 #   package.json          name efa-forms, from wasm/package.template.json
 #   README.md             wasm/README.md
 #
@@ -12,7 +13,8 @@
 #
 # Installs what is missing on a fresh machine: the wasm32-unknown-unknown target (rustup),
 # wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock
-# (cargo install), and wasm-opt (Debian package binaryen, via apt-get).
+# (cargo install), wasm-opt (Debian package binaryen, via apt-get) and esbuild (npm ci in
+# wasm/tools).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,6 +55,12 @@ if ! command -v wasm-opt >/dev/null; then
   $sudo_ apt-get update -qq && $sudo_ apt-get install -y -qq binaryen >/dev/null
 fi
 
+esbuild=$wasm/tools/node_modules/.bin/esbuild
+if [ ! -x "$esbuild" ]; then
+  say "installing esbuild (npm ci in wasm/tools)"
+  (cd "$wasm/tools" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # --- build -------------------------------------------------------------------------------
 
 cd "$root"
@@ -66,6 +74,7 @@ stamp=$( (
   done
   wasm-bindgen --version
   wasm-opt --version
+  "$esbuild" --version
 ) | sha256sum | cut -d' ' -f1)
 if [ -f "$pkg/.stamp" ] && [ "$(cat "$pkg/.stamp")" = "$stamp" ]; then
   say "wasm/pkg is up to date"
@@ -86,7 +95,11 @@ wasm-opt -Oz --strip-debug --strip-producers \
 wasm-bindgen --target web --out-dir "$tmp" --out-name efa_forms \
   --remove-name-section --remove-producers-section "$tmp/efa_wasm.opt.wasm"
 rm "$tmp/efa_wasm.opt.wasm"
-cp "$wasm/js/efa-enhance.js" "$wasm/js/index.js" "$wasm/js/index.d.ts" "$wasm/README.md" "$tmp/"
+# What a page loads is minified (names of exports kept); the sources are wasm/js/ and the
+# glue wasm-bindgen writes.
+"$esbuild" "$tmp/efa_forms.js" --minify --format=esm --log-level=warning --allow-overwrite --outfile="$tmp/efa_forms.js"
+"$esbuild" "$wasm/js/efa-enhance.js" --minify --format=esm --log-level=warning --outfile="$tmp/efa-enhance.js"
+cp "$wasm/js/index.js" "$wasm/js/index.d.ts" "$wasm/README.md" "$tmp/"
 version=$(awk -F'"' '/^\[workspace.package\]/ { w = 1 } w && /^version/ { print $2; exit }' "$root/Cargo.toml")
 sed "s/\"0.0.0-placeholder\"/\"$version\"/" "$wasm/package.template.json" >"$tmp/package.json"
 echo "$stamp" >"$tmp/.stamp"
