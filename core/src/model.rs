@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::expr::{Expr, Lit};
 
@@ -197,8 +197,9 @@ pub struct Page {
     pub items: Vec<Item>,
 }
 
-/// Content of a page or group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Content of a page or group: an object with `"kind": "field" | "group" | "info" |
+/// "check"` beside the entries of the variant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[allow(clippy::large_enum_variant)] // plain data, built once; boxing would only burden users
 pub enum Item {
@@ -210,6 +211,35 @@ pub enum Item {
     Info(Info),
     /// A cross-field check.
     Check(Check),
+}
+
+/// Read through a JSON value rather than serde's derived, buffered form of an internally
+/// tagged enum: that would decode every item type a second time, which is most of the
+/// browser runtime's decoding code. Same representation, same error texts.
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        const KINDS: &[&str] = &["field", "group", "info", "check"];
+        let mut value = serde_json::Value::deserialize(deserializer)?;
+        let Some(map) = value.as_object_mut() else {
+            return Err(D::Error::custom(
+                "invalid type: expected an item object with a \"kind\"",
+            ));
+        };
+        let kind = match map.remove("kind") {
+            Some(serde_json::Value::String(kind)) => kind,
+            Some(_) => return Err(D::Error::custom("invalid type: \"kind\" must be a string")),
+            None => return Err(D::Error::missing_field("kind")),
+        };
+        let item = match kind.as_str() {
+            "field" => serde_json::from_value(value).map(Item::Field),
+            "group" => serde_json::from_value(value).map(Item::Group),
+            "info" => serde_json::from_value(value).map(Item::Info),
+            "check" => serde_json::from_value(value).map(Item::Check),
+            other => return Err(D::Error::unknown_variant(other, KINDS)),
+        };
+        item.map_err(D::Error::custom)
+    }
 }
 
 /// A group nests its fields under its id in the data.
@@ -461,4 +491,48 @@ pub struct Field {
     /// Largest file size in bytes (files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maxsize: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(json: &str) -> Result<Item, String> {
+        serde_json::from_str::<Item>(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn items_read_by_their_kind_and_round_trip() {
+        let text = r#"[
+            {"kind":"field","id":"a","type":"text","label":{"de":"A"}},
+            {"kind":"group","id":"g","title":{"de":"G"},"repeat":{"min":1},"items":[
+                {"kind":"info","text":{"de":"I"}},
+                {"kind":"check","condition":{"lit":{"bool":true}},"message":{"de":"M"}}
+            ]}
+        ]"#;
+        let items: Vec<Item> = serde_json::from_str(text).expect("items");
+        assert!(matches!(&items[0], Item::Field(f) if f.id == "a"));
+        assert!(matches!(&items[1], Item::Group(g) if g.items.len() == 2));
+        let again: Vec<Item> =
+            serde_json::from_str(&serde_json::to_string(&items).expect("json")).expect("items");
+        assert_eq!(items, again);
+    }
+
+    #[test]
+    fn bad_items_say_what_is_wrong() {
+        let e = item(r#"{"kind":"widget","id":"a"}"#).unwrap_err();
+        assert!(
+            e.contains("unknown variant `widget`") && e.contains("`field`"),
+            "{e}"
+        );
+        let e = item(r#"{"id":"a","type":"text","label":{"de":"A"}}"#).unwrap_err();
+        assert!(e.contains("missing field `kind`"), "{e}");
+        let e = item(r#"{"kind":"field","id":"a","type":"text","label":{"de":"A"},"colour":1}"#)
+            .unwrap_err();
+        assert!(e.contains("unknown field `colour`"), "{e}");
+        let e = item(r#"{"kind":3}"#).unwrap_err();
+        assert!(e.contains("\"kind\" must be a string"), "{e}");
+        let e = item("[1]").unwrap_err();
+        assert!(e.contains("expected an item object"), "{e}");
+    }
 }
