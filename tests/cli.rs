@@ -506,6 +506,31 @@ fn tampered_artifact_is_refused_with_exit_2() {
 }
 
 #[test]
+fn a_misspelt_entry_in_an_artifact_is_refused_saying_where() {
+    let dir = TempDir::new("misspelt");
+    let form = dir.file("hund.form", HUND);
+    let art = dir.path("hund.form.json");
+    assert_exit(&efa(&[&"build", &form, &"-o", &art]), 0);
+    let text = std::fs::read_to_string(&art).expect("artifact");
+    let broken = dir.file(
+        "broken.form.json",
+        &text.replacen(
+            "\"kind\": \"field\",",
+            "\"kind\": \"field\", \"colour\": 1,",
+            1,
+        ),
+    );
+    let data = dir.file("data.json", VALID);
+    let o = efa(&[&"validate", &broken, &data, &"--today", &"2026-06-01"]);
+    assert_exit(&o, 2);
+    assert_one_line_reason(&o);
+    let err = stderr(&o);
+    assert!(err.contains("field `"), "which field: {err}");
+    assert!(err.contains("unknown field `colour`"), "what: {err}");
+    assert!(err.contains(" at line "), "where: {err}");
+}
+
+#[test]
 fn unknown_artifact_format_is_refused() {
     let dir = TempDir::new("format");
     let form = dir.file("hund.form", HUND);

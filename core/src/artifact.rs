@@ -122,8 +122,16 @@ impl Artifact {
                 ))
             }
         }
-        let art: Artifact =
-            serde_json::from_value(raw).map_err(|e| ArtifactError::Malformed(e.to_string()))?;
+        let art: Artifact = serde_json::from_value(raw).map_err(|e| {
+            // Natively, read the text once more to say where a mistake in a hand-edited
+            // artifact is (line and column). The browser runtime keeps the message
+            // without them rather than a second copy of the model's decoding code.
+            #[cfg(not(target_arch = "wasm32"))]
+            if let Err(positioned) = serde_json::from_str::<Artifact>(text) {
+                return ArtifactError::Malformed(positioned.to_string());
+            }
+            ArtifactError::Malformed(e.to_string())
+        })?;
         let actual = model_hash(&art.model);
         if actual != art.hash {
             return Err(ArtifactError::HashMismatch {

@@ -231,6 +231,8 @@ impl<'de> Deserialize<'de> for Item {
             Some(_) => return Err(D::Error::custom("invalid type: \"kind\" must be a string")),
             None => return Err(D::Error::missing_field("kind")),
         };
+        // Which item, for the error: a field or group by its id.
+        let id = map.get("id").and_then(|id| id.as_str()).map(str::to_owned);
         let item = match kind.as_str() {
             "field" => serde_json::from_value(value).map(Item::Field),
             "group" => serde_json::from_value(value).map(Item::Group),
@@ -238,7 +240,10 @@ impl<'de> Deserialize<'de> for Item {
             "check" => serde_json::from_value(value).map(Item::Check),
             other => return Err(D::Error::unknown_variant(other, KINDS)),
         };
-        item.map_err(D::Error::custom)
+        item.map_err(|e| match id {
+            Some(id) => D::Error::custom(format_args!("{kind} `{id}`: {e}")),
+            None => D::Error::custom(format_args!("{kind}: {e}")),
+        })
     }
 }
 
@@ -529,7 +534,7 @@ mod tests {
         assert!(e.contains("missing field `kind`"), "{e}");
         let e = item(r#"{"kind":"field","id":"a","type":"text","label":{"de":"A"},"colour":1}"#)
             .unwrap_err();
-        assert!(e.contains("unknown field `colour`"), "{e}");
+        assert!(e.starts_with("field `a`: unknown field `colour`"), "{e}");
         let e = item(r#"{"kind":3}"#).unwrap_err();
         assert!(e.contains("\"kind\" must be a string"), "{e}");
         let e = item("[1]").unwrap_err();
