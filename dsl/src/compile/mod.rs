@@ -81,6 +81,9 @@ pub(crate) struct Compiler<'a> {
     sym_of_span: HashMap<Span, SymId>,
     /// For an adaptation: where the base is named (symbols of the base point here).
     base_span: Option<Span>,
+    /// Each distinct pattern checked so far: forms repeat the same few patterns on many
+    /// fields, and building a regex costs more than compiling the field around it.
+    patterns: HashMap<String, Result<(), String>>,
     _life: std::marker::PhantomData<&'a ()>,
 }
 
@@ -112,6 +115,7 @@ impl Compiler<'_> {
             spans: HashMap::new(),
             sym_of_span: HashMap::new(),
             base_span: None,
+            patterns: HashMap::new(),
             _life: std::marker::PhantomData,
         }
     }
@@ -128,6 +132,16 @@ impl Compiler<'_> {
             model: if failed { None } else { model },
             diagnostics,
         }
+    }
+
+    /// [`efa_core::check_pattern`], once per distinct pattern.
+    pub(crate) fn check_pattern(&mut self, regex: &str) -> Result<(), String> {
+        if let Some(r) = self.patterns.get(regex) {
+            return r.clone();
+        }
+        let r = efa_core::check_pattern(regex);
+        self.patterns.insert(regex.to_owned(), r.clone());
+        r
     }
 
     pub(crate) fn error(&mut self, d: Diagnostic) {
