@@ -9,6 +9,7 @@
 mod adapt;
 mod body;
 mod expr;
+mod loads;
 mod scope;
 
 pub use adapt::{compile_adapt, BaseLoader, NoBase};
@@ -537,6 +538,13 @@ impl Compiler<'_> {
 
     /// Loads the model as the runtime will; reports a cycle (E0008) where it starts.
     fn load_check(&mut self, model: FormModel) -> Option<FormModel> {
+        // Indexing the whole form costs more than compiling it: check cheaply first, and
+        // load it only to find out what is wrong.
+        if loads::surely_loads(&model, &mut |re| self.check_pattern(re).is_ok()) {
+            // Never looser than the real thing: every test run checks it.
+            debug_assert!(efa_core::Form::new(model.clone()).is_ok());
+            return Some(model);
+        }
         let at = self.base_span.unwrap_or_default();
         match efa_core::Form::new(model) {
             Ok(form) => Some(form.into_model()),
