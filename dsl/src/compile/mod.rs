@@ -154,8 +154,7 @@ impl Compiler<'_> {
     }
 
     fn text(&mut self, t: &TextLit) -> Text {
-        let default = self.default_lang().to_owned();
-        let mut text = Text::new(&default, t.default.value.clone());
+        let mut text = Text::new(self.default_lang(), t.default.value.clone());
         for (lang, s) in &t.translations {
             if !self.languages.iter().any(|l| l == &lang.name) {
                 let mut d = Diagnostic::new(
