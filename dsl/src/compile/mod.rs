@@ -3,8 +3,9 @@
 //!
 //! Passes: header and languages; lists; parameters; declaration of every field and group
 //! (so references may point forwards); then pages, fields and expressions, typed; then
-//! fees; finally the model is loaded by [`efa_core::Form::new`], whose dependency order
-//! finds cycles between computed values and visibility conditions.
+//! fees; finally the model is checked as [`efa_core::Form::new`] would load it (`loads.rs`,
+//! without building the runtime index) and, only if that finds a problem, loaded by it,
+//! whose dependency order reports cycles between computed values and visibility conditions.
 
 mod adapt;
 mod body;
