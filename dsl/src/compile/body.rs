@@ -280,7 +280,7 @@ impl Compiler<'_> {
                 PropKind::MinLength(n) => field.minlength = Some(n.value),
                 PropKind::MaxLength(n) => field.maxlength = Some(n.value),
                 PropKind::Pattern { regex, message } => {
-                    if let Err(msg) = efa_core::check_pattern(&regex.value) {
+                    if let Err(msg) = self.check_pattern(&regex.value) {
                         let line = msg
                             .lines()
                             .rev()

@@ -3,12 +3,14 @@
 //!
 //! Passes: header and languages; lists; parameters; declaration of every field and group
 //! (so references may point forwards); then pages, fields and expressions, typed; then
-//! fees; finally the model is loaded by [`efa_core::Form::new`], whose dependency order
-//! finds cycles between computed values and visibility conditions.
+//! fees; finally the model is checked as [`efa_core::Form::new`] would load it (`loads.rs`,
+//! without building the runtime index) and, only if that finds a problem, loaded by it,
+//! whose dependency order reports cycles between computed values and visibility conditions.
 
 mod adapt;
 mod body;
 mod expr;
+mod loads;
 mod scope;
 
 pub use adapt::{compile_adapt, BaseLoader, NoBase};
@@ -81,6 +83,9 @@ pub(crate) struct Compiler<'a> {
     sym_of_span: HashMap<Span, SymId>,
     /// For an adaptation: where the base is named (symbols of the base point here).
     base_span: Option<Span>,
+    /// Each distinct pattern checked so far: forms repeat the same few patterns on many
+    /// fields, and building a regex costs more than compiling the field around it.
+    patterns: HashMap<String, Result<(), String>>,
     _life: std::marker::PhantomData<&'a ()>,
 }
 
@@ -112,6 +117,7 @@ impl Compiler<'_> {
             spans: HashMap::new(),
             sym_of_span: HashMap::new(),
             base_span: None,
+            patterns: HashMap::new(),
             _life: std::marker::PhantomData,
         }
     }
@@ -130,6 +136,16 @@ impl Compiler<'_> {
         }
     }
 
+    /// [`efa_core::check_pattern`], once per distinct pattern.
+    pub(crate) fn check_pattern(&mut self, regex: &str) -> Result<(), String> {
+        if let Some(r) = self.patterns.get(regex) {
+            return r.clone();
+        }
+        let r = efa_core::check_pattern(regex);
+        self.patterns.insert(regex.to_owned(), r.clone());
+        r
+    }
+
     pub(crate) fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -139,8 +155,7 @@ impl Compiler<'_> {
     }
 
     fn text(&mut self, t: &TextLit) -> Text {
-        let default = self.default_lang().to_owned();
-        let mut text = Text::new(&default, t.default.value.clone());
+        let mut text = Text::new(self.default_lang(), t.default.value.clone());
         for (lang, s) in &t.translations {
             if !self.languages.iter().any(|l| l == &lang.name) {
                 let mut d = Diagnostic::new(
@@ -523,6 +538,13 @@ impl Compiler<'_> {
 
     /// Loads the model as the runtime will; reports a cycle (E0008) where it starts.
     fn load_check(&mut self, model: FormModel) -> Option<FormModel> {
+        // Indexing the whole form costs more than compiling it: check cheaply first, and
+        // load it only to find out what is wrong.
+        if loads::surely_loads(&model, &mut |re| self.check_pattern(re).is_ok()) {
+            // Never looser than the real thing: every test run checks it.
+            debug_assert!(efa_core::Form::new(model.clone()).is_ok());
+            return Some(model);
+        }
         let at = self.base_span.unwrap_or_default();
         match efa_core::Form::new(model) {
             Ok(form) => Some(form.into_model()),

@@ -495,13 +495,17 @@ impl Lower {
     fn prop(&mut self, pair: Pair<'_, Rule>) -> Option<Prop> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
-        // The keyword is the first token; `fim` sits inside its `fim_lit`.
-        let first = pair.clone().into_inner().next()?;
-        let keyword = match first.as_rule() {
-            Rule::fim_lit => self.span(&first.into_inner().next()?),
-            _ => self.span(&first),
+        // The keyword is the first token; `fim` sits inside its `fim_lit`, which is
+        // also the content.
+        let mut inner = pair.into_inner();
+        let first = inner.next()?;
+        let (keyword, content) = match first.as_rule() {
+            Rule::fim_lit => (self.span(&first.clone().into_inner().next()?), Some(first)),
+            _ => (self.span(&first), None),
         };
-        let mut it = kids(pair);
+        let mut it = content
+            .into_iter()
+            .chain(inner.filter(|p| !is_token(p.as_rule())));
         let kind = match rule {
             Rule::p_label => PropKind::Label(self.text(it.next()?)?),
             Rule::p_hint => PropKind::Hint(self.text(it.next()?)?),
@@ -578,6 +582,9 @@ impl Lower {
     }
 
     fn unescape(&mut self, body: &str, offset: usize) -> String {
+        if !body.contains('\\') {
+            return body.to_owned();
+        }
         let mut out = String::with_capacity(body.len());
         let mut chars = body.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
