@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use crate::eval::{truthy, Raw, State};
+use crate::eval::{truthy, Cell, Raw, State, VRef};
 use crate::form::{Form, NodeId, NodeKind};
 use crate::formats;
 use crate::messages::{message, message_lang, MsgArgs};
@@ -211,12 +211,12 @@ impl Form {
 }
 
 /// Reads the data of one container into instance `inst`.
-pub(crate) fn load(
+pub(crate) fn load<'d>(
     form: &Form,
-    st: &mut State,
+    st: &mut State<'d>,
     group: Option<NodeId>,
     inst: usize,
-    obj: &Map<String, Json>,
+    obj: &'d Map<String, Json>,
 ) {
     let container = form.container(group);
     // Submissions usually list keys in form order: try the next child before hashing.
@@ -236,8 +236,15 @@ pub(crate) fn load(
         next = n.child_pos + 1;
         match &n.kind {
             NodeKind::Field { field, .. } => {
-                let raw = read_value(form, &field.ty, json);
-                st.insts[inst].slots[n.slot].raw = raw;
+                let slot = &mut st.insts[inst].slots[n.slot];
+                match read_value(form, &field.ty, json) {
+                    Ok(None) => {}
+                    Ok(Some(v)) => {
+                        slot.raw = Raw::Given;
+                        slot.value = Some(v);
+                    }
+                    Err(code) => slot.raw = Raw::Bad(code),
+                }
             }
             NodeKind::Group { child_scope, .. } => match (json, child_scope) {
                 (Json::Null, _) => {}
@@ -261,69 +268,68 @@ pub(crate) fn load(
     }
 }
 
-/// Reads a submitted JSON value as a field's type.
-fn read_value(form: &Form, ty: &FieldType, json: &Json) -> Raw {
+/// Reads a submitted JSON value as a field's type: `Ok(None)` if absent.
+fn read_value<'d>(
+    form: &Form,
+    ty: &FieldType,
+    json: &'d Json,
+) -> Result<Option<Cell<'d>>, ErrorCode> {
     use ErrorCode::{Choice, Format, Type};
+    let val = |v| Ok(Some(Cell::Val(v)));
     if json.is_null() {
-        return Raw::Absent;
+        return Ok(None);
     }
     if ty.is_string() {
         let Some(s) = json.as_str() else {
-            return Raw::Bad(Type);
+            return Err(Type);
         };
         if s.is_empty() {
-            return Raw::Absent;
+            return Ok(None);
         }
         let ok = match ty {
-            FieldType::Date => {
-                return parse_date(s).map_or(Raw::Bad(Format), |d| Raw::Val(Value::Date(d)))
-            }
+            FieldType::Date => return parse_date(s).map_or(Err(Format), |d| val(Value::Date(d))),
             FieldType::Email => formats::is_email(s),
             FieldType::Phone => formats::is_phone(s),
             FieldType::Iban => formats::is_iban(s),
             FieldType::Postcode => formats::is_postcode(s),
             FieldType::Choice { list } => {
                 if !form.model.list(list).is_some_and(|l| l.accepts(s)) {
-                    return Raw::Bad(Choice);
+                    return Err(Choice);
                 }
                 true
             }
             _ => true,
         };
         return if ok {
-            Raw::Val(Value::Text(s.to_owned()))
+            Ok(Some(Cell::Text(s)))
         } else {
-            Raw::Bad(Format)
+            Err(Format)
         };
     }
     match ty {
         FieldType::Integer => match json_decimal(json) {
-            Some(d) if d.fract().is_zero() => Raw::Val(Value::Number(d.normalize())),
-            _ => Raw::Bad(Type),
+            Some(d) if d.fract().is_zero() => val(Value::Number(d.normalize())),
+            _ => Err(Type),
         },
-        FieldType::Decimal => {
-            json_decimal(json).map_or(Raw::Bad(Type), |d| Raw::Val(Value::Number(d)))
-        }
+        FieldType::Decimal => json_decimal(json).map_or(Err(Type), |d| val(Value::Number(d))),
         FieldType::Money => match json_decimal(json) {
-            Some(d) if d.normalize().scale() <= 2 => Raw::Val(Value::Number(d)),
-            _ => Raw::Bad(Type),
+            Some(d) if d.normalize().scale() <= 2 => val(Value::Number(d)),
+            _ => Err(Type),
         },
-        FieldType::Boolean => json
-            .as_bool()
-            .map_or(Raw::Bad(Type), |b| Raw::Val(Value::Bool(b))),
+        FieldType::Boolean => json.as_bool().map_or(Err(Type), |b| val(Value::Bool(b))),
         FieldType::Multichoice { list } => {
             let Some(items) = json.as_array() else {
-                return Raw::Bad(Type);
+                return Err(Type);
             };
             if items.is_empty() {
-                return Raw::Absent;
+                return Ok(None);
             }
             let list = form.model.list(list);
             let mut keys: Vec<String> = Vec::with_capacity(items.len());
             let mut bad_choice = false;
             for item in items {
                 let Some(k) = item.as_str() else {
-                    return Raw::Bad(Type);
+                    return Err(Type);
                 };
                 if !list.is_some_and(|l| l.accepts(k)) || keys.iter().any(|x| x == k) {
                     bad_choice = true;
@@ -331,15 +337,13 @@ fn read_value(form: &Form, ty: &FieldType, json: &Json) -> Raw {
                 keys.push(k.to_owned());
             }
             if bad_choice {
-                Raw::Bad(Choice)
+                Err(Choice)
             } else {
-                Raw::Val(Value::List(keys))
+                val(Value::List(keys))
             }
         }
-        FieldType::File => {
-            read_file(json).map_or(Raw::Bad(Type), |f| Raw::Val(Value::File(Box::new(f))))
-        }
-        _ => Raw::Bad(Type),
+        FieldType::File => read_file(json).map_or(Err(Type), |f| val(Value::File(Box::new(f)))),
+        _ => Err(Type),
     }
 }
 
@@ -408,14 +412,22 @@ pub(crate) fn value_json(ty: &FieldType, v: &Value) -> Json {
     }
 }
 
+/// The JSON of a slot's value of a field's type.
+pub(crate) fn cell_json(ty: &FieldType, c: &Cell<'_>) -> Json {
+    match c {
+        Cell::Text(s) => Json::String((*s).to_owned()),
+        Cell::Val(v) => value_json(ty, v),
+    }
+}
+
 /// Escapes a key for a JSON Pointer.
 pub(crate) fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-struct Out<'a> {
+struct Out<'a, 'd> {
     form: &'a Form,
-    st: &'a State,
+    st: &'a State<'d>,
     lang: &'a str,
     default_lang: &'a str,
     msg_lang: &'static str,
@@ -432,7 +444,7 @@ struct Detail {
     bound: String,
 }
 
-impl Out<'_> {
+impl Out<'_, '_> {
     /// Records an error at the current path, about `node` (or about a key, for `unknown`).
     fn push(&mut self, node: Option<NodeId>, key: &str, code: ErrorCode, detail: Detail) {
         let (label, ty) = match node {
@@ -630,7 +642,7 @@ impl Out<'_> {
                 return None;
             }
         }
-        let Some(value) = &slot.value else {
+        let Some(cell) = &slot.value else {
             let required = match &field.required {
                 Some(Required::Always) => true,
                 Some(Required::When(_)) => required_when
@@ -643,10 +655,11 @@ impl Out<'_> {
             }
             return None;
         };
+        let value = cell.view();
         if computed.is_none() {
             let bound = |expr: &Option<crate::form::RExpr>, bad: fn(std::cmp::Ordering) -> bool| {
                 let b = st.eval(form, expr.as_ref()?, inst)?;
-                bad(value.compare(&b)?).then(|| show_bound(&b, &field.ty, self.msg_lang))
+                bad(value.compare(VRef::of(&b))?).then(|| show_bound(&b, &field.ty, self.msg_lang))
             };
             let below = bound(min, std::cmp::Ordering::is_lt);
             let above = bound(max, std::cmp::Ordering::is_gt);
@@ -657,10 +670,10 @@ impl Out<'_> {
                 self.push(Some(node), "", ErrorCode::Max, Detail { bound });
             }
             let len = match value {
-                Value::Text(t) if field.minlength.is_some() || field.maxlength.is_some() => {
+                VRef::Text(t) if field.minlength.is_some() || field.maxlength.is_some() => {
                     Some(t.chars().count() as u64)
                 }
-                Value::List(l) => Some(l.len() as u64),
+                VRef::Val(Value::List(l)) => Some(l.len() as u64),
                 _ => None,
             };
             if let Some(len) = len {
@@ -685,7 +698,7 @@ impl Out<'_> {
                     );
                 }
             }
-            if let (Some(re), Value::Text(t)) = (pattern, value) {
+            if let (Some(re), VRef::Text(t)) = (pattern, value) {
                 if !re.is_match(t) {
                     match field.pattern.as_ref().and_then(|p| p.message.as_ref()) {
                         Some(text) => self.push_text(ErrorCode::Pattern, text),
@@ -693,7 +706,7 @@ impl Out<'_> {
                     }
                 }
             }
-            if let Value::File(f) = value {
+            if let VRef::Val(Value::File(f)) = value {
                 if !field.accept.is_empty()
                     && !formats::media_type_accepted(&f.media_type, &field.accept)
                 {
@@ -718,7 +731,7 @@ impl Out<'_> {
                 }
             }
         }
-        self.build.then(|| value_json(&field.ty, value))
+        self.build.then(|| cell_json(&field.ty, cell))
     }
 }
 
