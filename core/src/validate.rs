@@ -176,7 +176,10 @@ impl Form {
                 },
             });
         }
-        let data_out = out.container(None, 0, obj);
+        let data_out = match out.container(None, 0, obj) {
+            Built::Same => obj.clone(),
+            Built::Map(m) => m,
+        };
         let errors = out.errors;
         let fees = if build {
             self.fee_amounts(&st, lang)
@@ -425,6 +428,76 @@ pub(crate) fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// The accepted data of a container.
+enum Built {
+    /// Equal to the submitted object, entry by entry and in order.
+    Same,
+    Map(Map<String, Json>),
+}
+
+/// Builds the accepted data of a container lazily: as long as it repeats the submitted
+/// object entry by entry, nothing is copied (and no key hashed); at the first
+/// difference the entries so far are copied from the submission.
+struct Data<'o> {
+    /// Whether to build at all (not for [`Form::errors`]).
+    on: bool,
+    capacity: usize,
+    obj: &'o Map<String, Json>,
+    /// The submitted entries after the first `same`.
+    rest: serde_json::map::Iter<'o>,
+    same: usize,
+    map: Option<Map<String, Json>>,
+}
+
+impl Data<'_> {
+    /// Takes the next submitted entry as the accepted one if it is `key` and its JSON
+    /// is what the accepted data would hold (`as_is`); false if `insert` must follow.
+    fn keep(&mut self, key: &str, as_is: impl FnOnce(&Json) -> bool) -> bool {
+        if !self.on {
+            return true;
+        }
+        if self.map.is_some() {
+            return false;
+        }
+        match self.rest.clone().next() {
+            Some((k, v)) if k == key && as_is(v) => {
+                self.rest.next();
+                self.same += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn map(&mut self) -> &mut Map<String, Json> {
+        let (obj, same, capacity) = (self.obj, self.same, self.capacity);
+        self.map.get_or_insert_with(|| {
+            let mut m = Map::with_capacity(capacity);
+            for (k, v) in obj.iter().take(same) {
+                m.insert(k.clone(), v.clone());
+            }
+            m
+        })
+    }
+
+    fn insert(&mut self, key: &str, value: impl FnOnce() -> Json) {
+        if self.on {
+            let value = value();
+            self.map().insert(key.to_owned(), value);
+        }
+    }
+
+    fn finish(mut self) -> Built {
+        if !self.on {
+            return Built::Map(Map::new());
+        }
+        if self.map.is_none() && self.same == self.obj.len() {
+            return Built::Same;
+        }
+        Built::Map(std::mem::take(self.map()))
+    }
+}
+
 struct Out<'a, 'd> {
     form: &'a Form,
     st: &'a State<'d>,
@@ -444,7 +517,7 @@ struct Detail {
     bound: String,
 }
 
-impl Out<'_, '_> {
+impl<'a, 'd> Out<'a, 'd> {
     /// Records an error at the current path, about `node` (or about a key, for `unknown`).
     fn push(&mut self, node: Option<NodeId>, key: &str, code: ErrorCode, detail: Detail) {
         let (label, ty) = match node {
@@ -485,18 +558,16 @@ impl Out<'_, '_> {
 
     /// Reports the errors of a container instance (at the current path) and returns its
     /// accepted data.
-    fn container(
-        &mut self,
-        group: Option<NodeId>,
-        inst: usize,
-        obj: &Map<String, Json>,
-    ) -> Map<String, Json> {
+    fn container(&mut self, group: Option<NodeId>, inst: usize, obj: &Map<String, Json>) -> Built {
         let form = self.form;
         let container = form.container(group);
-        let mut data = if self.build {
-            Map::with_capacity(container.children.len())
-        } else {
-            Map::new()
+        let mut data = Data {
+            on: self.build,
+            capacity: container.children.len(),
+            obj,
+            rest: obj.iter(),
+            same: 0,
+            map: None,
         };
         let base = self.path.len();
         for &node in &container.children {
@@ -510,9 +581,19 @@ impl Out<'_, '_> {
             self.path.push('/');
             self.path.push_str(&n.pointer_key);
             match &n.kind {
-                NodeKind::Field { .. } => {
-                    if let Some(v) = self.field(node, inst) {
-                        data.insert(n.key.clone(), v);
+                NodeKind::Field { field, value, .. } => {
+                    if let Some(cell) = self.field(node, inst) {
+                        // A value as submitted: the accepted data repeats its JSON when
+                        // that is how the value is written back (integers: if i64).
+                        let given = value.is_none() && matches!(slot.raw, Raw::Given);
+                        let as_is = |j: &Json| match &field.ty {
+                            FieldType::Integer => j.is_i64(),
+                            FieldType::Boolean | FieldType::Multichoice { .. } => true,
+                            ty => ty.is_string(),
+                        };
+                        if !(given && data.keep(&n.key, as_is)) {
+                            data.insert(&n.key, || cell_json(&field.ty, cell));
+                        }
                     }
                 }
                 NodeKind::Group { repeat, .. } => {
@@ -523,15 +604,21 @@ impl Out<'_, '_> {
                         match repeat {
                             None => {
                                 let inner = sub.and_then(Json::as_object).unwrap_or(&EMPTY);
-                                let d = self.container(Some(node), inst, inner);
-                                if !d.is_empty() {
-                                    data.insert(n.key.clone(), Json::Object(d));
+                                match self.container(Some(node), inst, inner) {
+                                    Built::Same if inner.is_empty() => {}
+                                    Built::Same => {
+                                        if !data.keep(&n.key, |_| true) {
+                                            data.insert(&n.key, || Json::Object(inner.clone()));
+                                        }
+                                    }
+                                    Built::Map(d) if d.is_empty() => {}
+                                    Built::Map(d) => data.insert(&n.key, || Json::Object(d)),
                                 }
                             }
                             Some(rep) => {
                                 let items = self.repeat(node, inst, *rep, sub);
                                 if !items.is_empty() {
-                                    data.insert(n.key.clone(), Json::Array(items));
+                                    data.insert(&n.key, || Json::Array(items));
                                 }
                             }
                         }
@@ -559,11 +646,7 @@ impl Out<'_, '_> {
                 self.push_text(ErrorCode::Check, &check.message);
             }
         }
-        if self.build {
-            data
-        } else {
-            Map::new()
-        }
+        data.finish()
     }
 
     /// Reports the errors of a visible repeated group (at the current path) and its items.
@@ -611,7 +694,12 @@ impl Out<'_, '_> {
                     .and_then(|a| a.get(i))
                     .and_then(Json::as_object)
                     .unwrap_or(&EMPTY);
-                out.push(Json::Object(self.container(Some(node), item, inner)));
+                out.push(Json::Object(
+                    match self.container(Some(node), item, inner) {
+                        Built::Same => inner.clone(),
+                        Built::Map(m) => m,
+                    },
+                ));
             }
             self.path.truncate(base);
         }
@@ -620,7 +708,7 @@ impl Out<'_, '_> {
 
     /// Reports the errors of a visible field (at the current path) and returns its
     /// accepted value.
-    fn field(&mut self, node: NodeId, inst: usize) -> Option<Json> {
+    fn field(&mut self, node: NodeId, inst: usize) -> Option<&'a Cell<'d>> {
         let form = self.form;
         let st = self.st;
         let NodeKind::Field {
@@ -731,7 +819,7 @@ impl Out<'_, '_> {
                 }
             }
         }
-        self.build.then(|| cell_json(&field.ty, cell))
+        Some(cell)
     }
 }
 
