@@ -163,6 +163,7 @@ impl Form {
             msg_lang: message_lang(lang, default_lang),
             errors: Vec::new(),
             path: String::new(),
+            leaf: None,
             build,
         };
         if !data.is_object() {
@@ -226,7 +227,7 @@ pub(crate) fn load<'d>(
     let mut next = 0;
     for (key, json) in obj {
         let node = match container.children.get(next) {
-            Some(&c) if form.nodes[c].key == *key => c,
+            Some(&c) if same_key(&form.nodes[c].key, key) => c,
             _ => match container.by_key.get(key) {
                 Some(&node) => node,
                 None => {
@@ -271,6 +272,11 @@ pub(crate) fn load<'d>(
     }
 }
 
+/// Whether two keys are equal; keys are short, and inline beats a call to `memcmp`.
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// Reads a submitted JSON value as a field's type: `Ok(None)` if absent.
 fn read_value<'d>(
     form: &Form,
@@ -310,6 +316,10 @@ fn read_value<'d>(
         };
     }
     match ty {
+        // An i64 is already a normalized whole decimal.
+        FieldType::Integer if json.is_i64() => json
+            .as_i64()
+            .map_or(Err(Type), |i| val(Value::Number(Decimal::from(i)))),
         FieldType::Integer => match json_decimal(json) {
             Some(d) if d.fract().is_zero() => val(Value::Number(d.normalize())),
             _ => Err(Type),
@@ -460,7 +470,7 @@ impl Data<'_> {
             return false;
         }
         match self.rest.clone().next() {
-            Some((k, v)) if k == key && as_is(v) => {
+            Some((k, v)) if same_key(k, key) && as_is(v) => {
                 self.rest.next();
                 self.same += 1;
                 true
@@ -505,8 +515,11 @@ struct Out<'a, 'd> {
     default_lang: &'a str,
     msg_lang: &'static str,
     errors: Vec<ValidationError>,
-    /// The JSON Pointer of the value being looked at (a reused buffer).
+    /// The JSON Pointer of the container being looked at (a reused buffer).
     path: String,
+    /// The pointer token of the field being looked at within it, if any: its path
+    /// is only written out for an error.
+    leaf: Option<&'a str>,
     /// Whether to build the accepted data (not needed by [`Form::errors`]).
     build: bool,
 }
@@ -541,16 +554,30 @@ impl<'a, 'd> Out<'a, 'd> {
             format: ty.map_or("", format_kind),
         };
         self.errors.push(ValidationError {
-            path: self.path.clone(),
+            path: self.here(),
             code,
             message: message(code, self.msg_lang, &args),
         });
     }
 
     /// Records an error with a message of the form's own (checks, pattern messages).
+    /// The JSON Pointer of the value being looked at.
+    fn here(&self) -> String {
+        match self.leaf {
+            Some(leaf) => {
+                let mut p = String::with_capacity(self.path.len() + 1 + leaf.len());
+                p.push_str(&self.path);
+                p.push('/');
+                p.push_str(leaf);
+                p
+            }
+            None => self.path.clone(),
+        }
+    }
+
     fn push_text(&mut self, code: ErrorCode, text: &crate::model::Text) {
         self.errors.push(ValidationError {
-            path: self.path.clone(),
+            path: self.here(),
             code,
             message: text.get(self.lang, self.default_lang).to_owned(),
         });
@@ -578,11 +605,12 @@ impl<'a, 'd> Out<'a, 'd> {
             if !slot.visible {
                 continue;
             }
-            self.path.push('/');
-            self.path.push_str(&n.pointer_key);
             match &n.kind {
                 NodeKind::Field { field, value, .. } => {
-                    if let Some(cell) = self.field(node, inst) {
+                    self.leaf = Some(&n.pointer_key);
+                    let accepted = self.field(node, inst);
+                    self.leaf = None;
+                    if let Some(cell) = accepted {
                         // A value as submitted: the accepted data repeats its JSON when
                         // that is how the value is written back (integers: if i64).
                         let given = value.is_none() && matches!(slot.raw, Raw::Given);
@@ -597,6 +625,8 @@ impl<'a, 'd> Out<'a, 'd> {
                     }
                 }
                 NodeKind::Group { repeat, .. } => {
+                    self.path.push('/');
+                    self.path.push_str(&n.pointer_key);
                     if let Raw::Bad(code) = slot.raw {
                         self.push(Some(node), "", code, Detail::default());
                     } else {
@@ -758,7 +788,11 @@ impl<'a, 'd> Out<'a, 'd> {
                 self.push(Some(node), "", ErrorCode::Max, Detail { bound });
             }
             let len = match value {
-                VRef::Text(t) if field.minlength.is_some() || field.maxlength.is_some() => {
+                // At most as many characters as bytes: only count when it can matter.
+                VRef::Text(t)
+                    if field.minlength.is_some()
+                        || field.maxlength.is_some_and(|m| t.len() as u64 > m) =>
+                {
                     Some(t.chars().count() as u64)
                 }
                 VRef::Val(Value::List(l)) => Some(l.len() as u64),
