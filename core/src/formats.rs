@@ -13,7 +13,10 @@ pub fn is_email(s: &str) -> bool {
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..")
+        && !local
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == b'.' && w[1] == b'.')
         && local
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&c));
