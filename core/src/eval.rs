@@ -4,8 +4,6 @@
 //! parent is the instance holding the group. A reference resolves by walking up from
 //! the current instance to the one of the referenced node's scope.
 
-use std::borrow::Cow;
-
 use chrono::{Days, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -15,42 +13,116 @@ use crate::model::FieldType;
 use crate::validate::ErrorCode;
 use crate::value::{age, round_money, Value};
 
-/// What was submitted for a node.
-#[derive(Debug, Clone, Default)]
+/// What was submitted for a node (a well-formed value itself is in [`Slot::value`]).
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) enum Raw {
     /// Nothing, `null`, or an empty value.
     #[default]
     Absent,
-    /// A well-formed value.
-    Val(Value),
+    /// A well-formed value, held in [`Slot::value`] until evaluation decides.
+    Given,
     /// Something that could not be read as the field's type.
     Bad(ErrorCode),
-    /// A well-formed value that has been moved into [`Slot::value`].
-    Given,
 }
 
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Slot {
+/// A value held in a slot: submitted text borrowed from the JSON (no copy), or a value.
+#[derive(Debug)]
+pub(crate) enum Cell<'d> {
+    Text(&'d str),
+    Val(Value),
+}
+
+impl Cell<'_> {
+    /// A borrowed view for comparisons and checks.
+    pub fn view(&self) -> VRef<'_> {
+        match self {
+            Cell::Text(t) => VRef::Text(t),
+            Cell::Val(v) => VRef::of(v),
+        }
+    }
+
+    /// An owned copy as a [`Value`].
+    pub fn to_value(&self) -> Value {
+        match self {
+            Cell::Text(t) => Value::Text((*t).to_owned()),
+            Cell::Val(v) => v.clone(),
+        }
+    }
+}
+
+/// A borrowed value; texts always as `Text`, whether submitted or computed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum VRef<'a> {
+    Text(&'a str),
+    /// Any value but `Value::Text`.
+    Val(&'a Value),
+}
+
+impl<'a> VRef<'a> {
+    pub fn of(v: &'a Value) -> VRef<'a> {
+        match v {
+            Value::Text(t) => VRef::Text(t),
+            v => VRef::Val(v),
+        }
+    }
+
+    /// As [`Value::loose_eq`].
+    pub fn loose_eq(self, other: VRef<'_>) -> bool {
+        match (self, other) {
+            (VRef::Text(a), VRef::Text(b)) => a == b,
+            (VRef::Val(a), VRef::Val(b)) => a.loose_eq(b),
+            _ => false,
+        }
+    }
+
+    /// As [`Value::compare`].
+    pub fn compare(self, other: VRef<'_>) -> Option<std::cmp::Ordering> {
+        match (self, other) {
+            (VRef::Text(a), VRef::Text(b)) => Some(a.cmp(b)),
+            (VRef::Val(a), VRef::Val(b)) => a.compare(b),
+            _ => None,
+        }
+    }
+}
+
+/// A result of [`State::eval_ref`]: borrowed where possible.
+enum Held<'a> {
+    Ref(VRef<'a>),
+    Owned(Value),
+}
+
+impl Held<'_> {
+    fn view(&self) -> VRef<'_> {
+        match self {
+            Held::Ref(r) => *r,
+            Held::Owned(v) => VRef::of(v),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Slot<'d> {
     pub visible: bool,
     pub raw: Raw,
-    pub value: Option<Value>,
+    /// The value: the submitted one until evaluation, then the accepted or computed one.
+    pub value: Option<Cell<'d>>,
 }
 
 #[derive(Debug)]
-pub(crate) struct Inst {
+pub(crate) struct Inst<'d> {
     pub scope: usize,
     pub parent: Option<usize>,
-    pub slots: Vec<Slot>,
+    pub slots: Vec<Slot<'d>>,
     /// Items of repeated groups held by this instance: (group node, item instances).
     pub items: Vec<(NodeId, Vec<usize>)>,
     /// The item was not a JSON object.
     pub bad_item: bool,
 }
 
-/// The state of one evaluation.
+/// The state of one evaluation; `'d` is the submitted JSON, whose texts it borrows.
 #[derive(Debug)]
-pub(crate) struct State {
-    pub insts: Vec<Inst>,
+pub(crate) struct State<'d> {
+    pub insts: Vec<Inst<'d>>,
     /// Instances per scope, in creation (document) order.
     pub by_scope: Vec<Vec<usize>>,
     pub today: NaiveDate,
@@ -58,8 +130,8 @@ pub(crate) struct State {
     pub unknown_keys: bool,
 }
 
-impl State {
-    pub fn new(form: &Form, today: NaiveDate) -> State {
+impl<'d> State<'d> {
+    pub fn new(form: &Form, today: NaiveDate) -> State<'d> {
         let mut st = State {
             insts: Vec::new(),
             by_scope: vec![Vec::new(); form.scopes.len()],
@@ -72,10 +144,12 @@ impl State {
 
     pub fn new_inst(&mut self, form: &Form, scope: usize, parent: Option<usize>) -> usize {
         let id = self.insts.len();
+        let mut slots = Vec::new();
+        slots.resize_with(form.scopes[scope].slots, Slot::default);
         self.insts.push(Inst {
             scope,
             parent,
-            slots: vec![Slot::default(); form.scopes[scope].slots],
+            slots,
             items: Vec::new(),
             bad_item: false,
         });
@@ -95,7 +169,7 @@ impl State {
         }
     }
 
-    pub fn slot(&self, form: &Form, node: NodeId, inst: usize) -> Option<&Slot> {
+    pub fn slot(&self, form: &Form, node: NodeId, inst: usize) -> Option<&Slot<'d>> {
         let owner = self.owner(form, node, inst)?;
         self.insts[owner].slots.get(form.nodes[node].slot)
     }
@@ -111,25 +185,10 @@ impl State {
 
     /// Works out visibility and values of every node, in dependency order.
     pub fn evaluate(&mut self, form: &Form) {
-        // Nodes that are always visible and hold the submitted value: one cheap pass.
+        // Nodes that are always visible and hold the submitted value (already in place).
         for inst in &mut self.insts {
-            for &(slot_idx, is_field) in &form.simple[inst.scope] {
-                let slot = &mut inst.slots[slot_idx];
-                slot.visible = true;
-                slot.value = if is_field {
-                    match std::mem::take(&mut slot.raw) {
-                        Raw::Val(v) => {
-                            slot.raw = Raw::Given;
-                            Some(v)
-                        }
-                        other => {
-                            slot.raw = other;
-                            None
-                        }
-                    }
-                } else {
-                    None
-                };
+            for &slot_idx in &form.simple[inst.scope] {
+                inst.slots[slot_idx].visible = true;
             }
         }
         for &node in &form.order {
@@ -140,20 +199,10 @@ impl State {
                 let (visible, computed) = self.compute(form, node, inst);
                 let slot = &mut self.insts[inst].slots[slot_idx];
                 slot.visible = visible;
-                slot.value = match computed {
-                    Some(v) => v,
-                    None if visible => match std::mem::take(&mut slot.raw) {
-                        Raw::Val(v) => {
-                            slot.raw = Raw::Given;
-                            Some(v)
-                        }
-                        other => {
-                            slot.raw = other;
-                            None
-                        }
-                    },
-                    None => None,
-                };
+                // `None`: the submitted value stands.
+                if let Some(v) = computed {
+                    slot.value = v.map(Cell::Val);
+                }
             }
         }
     }
@@ -195,7 +244,10 @@ impl State {
     pub fn eval(&self, form: &Form, e: &RExpr, inst: usize) -> Option<Value> {
         match e {
             RExpr::Lit(v) => Some(v.clone()),
-            RExpr::Field(n) => self.slot(form, *n, inst).and_then(|s| s.value.clone()),
+            RExpr::Field(n) => self
+                .slot(form, *n, inst)
+                .and_then(|s| s.value.as_ref())
+                .map(Cell::to_value),
             RExpr::IsSet(n) => Some(Value::Bool(
                 self.slot(form, *n, inst).is_some_and(|s| s.value.is_some()),
             )),
@@ -217,7 +269,7 @@ impl State {
                 else {
                     return Some(Value::Bool(false));
                 };
-                Some(Value::Bool(compare(*op, &a, &b)))
+                Some(Value::Bool(compare(*op, a.view(), b.view())))
             }
             RExpr::Binary(op, a, b) => {
                 let a = self.eval(form, a, inst);
@@ -228,14 +280,21 @@ impl State {
                 let Some(a) = self.eval_ref(form, a, inst) else {
                     return Some(Value::Bool(false));
                 };
+                let a = a.view();
                 let found = match &**list {
-                    RExpr::List(items) => items
-                        .iter()
-                        .any(|i| self.eval_ref(form, i, inst).is_some_and(|v| v.loose_eq(&a))),
-                    other => match (self.eval_ref(form, other, inst).as_deref(), &*a) {
-                        (Some(Value::List(keys)), Value::Text(t)) => keys.contains(t),
-                        _ => false,
-                    },
+                    RExpr::List(items) => items.iter().any(|i| {
+                        self.eval_ref(form, i, inst)
+                            .is_some_and(|v| v.view().loose_eq(a))
+                    }),
+                    other => {
+                        self.eval_ref(form, other, inst)
+                            .is_some_and(|h| match (h.view(), a) {
+                                (VRef::Val(Value::List(keys)), VRef::Text(t)) => {
+                                    keys.iter().any(|k| k == t)
+                                }
+                                _ => false,
+                            })
+                    }
                 };
                 Some(Value::Bool(found))
             }
@@ -292,19 +351,19 @@ impl State {
     }
 
     /// Like [`State::eval`], but borrows literals, parameters and field values.
-    fn eval_ref<'a>(&'a self, form: &'a Form, e: &'a RExpr, inst: usize) -> Option<Cow<'a, Value>> {
+    fn eval_ref<'a>(&'a self, form: &'a Form, e: &'a RExpr, inst: usize) -> Option<Held<'a>> {
         match e {
-            RExpr::Lit(v) => Some(Cow::Borrowed(v)),
+            RExpr::Lit(v) => Some(Held::Ref(VRef::of(v))),
             RExpr::Field(n) => self
                 .slot(form, *n, inst)
                 .and_then(|s| s.value.as_ref())
-                .map(Cow::Borrowed),
+                .map(|c| Held::Ref(c.view())),
             RExpr::Param(i) => form
                 .params
                 .get(*i)
                 .and_then(Option::as_ref)
-                .map(Cow::Borrowed),
-            other => self.eval(form, other, inst).map(Cow::Owned),
+                .map(|v| Held::Ref(VRef::of(v))),
+            other => self.eval(form, other, inst).map(Held::Owned),
         }
     }
 
@@ -352,7 +411,7 @@ fn binary(op: BinOp, a: Option<Value>, b: Option<Value>, _today: NaiveDate) -> O
         let (Some(a), Some(b)) = (a, b) else {
             return Some(Value::Bool(false));
         };
-        return Some(Value::Bool(compare(op, &a, &b)));
+        return Some(Value::Bool(compare(op, VRef::of(&a), VRef::of(&b))));
     }
     let (a, b) = (a?, b?);
     match (op, a, b) {
@@ -372,7 +431,7 @@ fn binary(op: BinOp, a: Option<Value>, b: Option<Value>, _today: NaiveDate) -> O
 }
 
 /// The result of a comparison operator on two values.
-fn compare(op: BinOp, a: &Value, b: &Value) -> bool {
+fn compare(op: BinOp, a: VRef<'_>, b: VRef<'_>) -> bool {
     match op {
         BinOp::Eq => a.loose_eq(b),
         BinOp::Ne => !a.loose_eq(b),

@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::eval::State;
 use crate::form::{Form, NodeId, NodeKind};
-use crate::validate::{value_json, FeeAmount, ValidateOptions};
+use crate::validate::{cell_json, FeeAmount, ValidateOptions};
 
 /// Visibility and values of one submission.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,7 +66,14 @@ impl Form {
         ev
     }
 
-    fn walk(&self, st: &State, group: Option<NodeId>, inst: usize, ptr: &str, ev: &mut Evaluation) {
+    fn walk(
+        &self,
+        st: &State<'_>,
+        group: Option<NodeId>,
+        inst: usize,
+        ptr: &str,
+        ev: &mut Evaluation,
+    ) {
         for &node in &self.container(group).children {
             let n = &self.nodes[node];
             let Some(slot) = st.slot(self, node, inst) else {
@@ -84,7 +91,7 @@ impl Form {
                     let from_expr = value.is_some()
                         || (default.is_some() && matches!(slot.raw, crate::eval::Raw::Absent));
                     if let (true, Some(v)) = (from_expr, &slot.value) {
-                        ev.computed.insert(path, value_json(&field.ty, v));
+                        ev.computed.insert(path, cell_json(&field.ty, v));
                     }
                 }
                 NodeKind::Group {

@@ -182,9 +182,9 @@ pub struct Form {
     /// Evaluation order of the nodes that need the general evaluation (see `simple`).
     pub(crate) order: Vec<NodeId>,
     /// Per scope: the slots of nodes that are always visible and take no default or
-    /// computed value (slot index, whether a field). They depend on nothing, so they
-    /// are worked out first in one cheap pass: visible, value = the submitted one.
-    pub(crate) simple: Vec<Vec<(usize, bool)>>,
+    /// computed value. They depend on nothing, so they are worked out first in one
+    /// cheap pass: visible, value = the submitted one.
+    pub(crate) simple: Vec<Vec<usize>>,
     pub(crate) params: Vec<Option<Value>>,
     pub(crate) fees: Vec<RExpr>,
 }
@@ -380,14 +380,12 @@ impl Form {
         for id in full_order {
             let n = &nodes[id];
             always_visible[id] = n.visible.is_none() && n.parent.is_none_or(|p| always_visible[p]);
-            let (is_field, plain) = match &n.kind {
-                NodeKind::Field { default, value, .. } => {
-                    (true, default.is_none() && value.is_none())
-                }
-                _ => (false, true),
+            let plain = match &n.kind {
+                NodeKind::Field { default, value, .. } => default.is_none() && value.is_none(),
+                _ => true,
             };
             if always_visible[id] && plain {
-                simple[n.scope].push((n.slot, is_field));
+                simple[n.scope].push(n.slot);
             } else {
                 order.push(id);
             }

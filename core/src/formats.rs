@@ -13,26 +13,32 @@ pub fn is_email(s: &str) -> bool {
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..")
+        && !local
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == b'.' && w[1] == b'.')
         && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&c));
     if !local_ok || domain.len() > 253 {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
-        return false;
-    }
-    let labels_ok = labels.iter().all(|l| {
-        !l.is_empty()
+    // At least two dot-separated labels, checked in one pass without collecting them.
+    let mut labels = 0;
+    let mut tld = "";
+    for l in domain.split('.') {
+        let ok = !l.is_empty()
             && l.len() <= 63
             && !l.starts_with('-')
             && !l.ends_with('-')
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    });
-    let tld = labels[labels.len() - 1];
-    labels_ok && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
+            && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+        if !ok {
+            return false;
+        }
+        labels += 1;
+        tld = l;
+    }
+    labels >= 2 && tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic())
 }
 
 /// A telephone number: `+` (only first), digits, spaces, `/`, `-`, `(`, `)`; 6 to 20 digits.

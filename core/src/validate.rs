@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use crate::eval::{truthy, Raw, State};
+use crate::eval::{truthy, Cell, Raw, State, VRef};
 use crate::form::{Form, NodeId, NodeKind};
 use crate::formats;
 use crate::messages::{message, message_lang, MsgArgs};
@@ -163,6 +163,7 @@ impl Form {
             msg_lang: message_lang(lang, default_lang),
             errors: Vec::new(),
             path: String::new(),
+            leaf: None,
             build,
         };
         if !data.is_object() {
@@ -176,7 +177,10 @@ impl Form {
                 },
             });
         }
-        let data_out = out.container(None, 0, obj);
+        let data_out = match out.container(None, 0, obj) {
+            Built::Same => obj.clone(),
+            Built::Map(m) => m,
+        };
         let errors = out.errors;
         let fees = if build {
             self.fee_amounts(&st, lang)
@@ -211,19 +215,19 @@ impl Form {
 }
 
 /// Reads the data of one container into instance `inst`.
-pub(crate) fn load(
+pub(crate) fn load<'d>(
     form: &Form,
-    st: &mut State,
+    st: &mut State<'d>,
     group: Option<NodeId>,
     inst: usize,
-    obj: &Map<String, Json>,
+    obj: &'d Map<String, Json>,
 ) {
     let container = form.container(group);
     // Submissions usually list keys in form order: try the next child before hashing.
     let mut next = 0;
     for (key, json) in obj {
         let node = match container.children.get(next) {
-            Some(&c) if form.nodes[c].key == *key => c,
+            Some(&c) if same_key(&form.nodes[c].key, key) => c,
             _ => match container.by_key.get(key) {
                 Some(&node) => node,
                 None => {
@@ -236,8 +240,15 @@ pub(crate) fn load(
         next = n.child_pos + 1;
         match &n.kind {
             NodeKind::Field { field, .. } => {
-                let raw = read_value(form, &field.ty, json);
-                st.insts[inst].slots[n.slot].raw = raw;
+                let slot = &mut st.insts[inst].slots[n.slot];
+                match read_value(form, &field.ty, json) {
+                    Ok(None) => {}
+                    Ok(Some(v)) => {
+                        slot.raw = Raw::Given;
+                        slot.value = Some(v);
+                    }
+                    Err(code) => slot.raw = Raw::Bad(code),
+                }
             }
             NodeKind::Group { child_scope, .. } => match (json, child_scope) {
                 (Json::Null, _) => {}
@@ -261,69 +272,77 @@ pub(crate) fn load(
     }
 }
 
-/// Reads a submitted JSON value as a field's type.
-fn read_value(form: &Form, ty: &FieldType, json: &Json) -> Raw {
+/// Whether two keys are equal; keys are short, and inline beats a call to `memcmp`.
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// Reads a submitted JSON value as a field's type: `Ok(None)` if absent.
+fn read_value<'d>(
+    form: &Form,
+    ty: &FieldType,
+    json: &'d Json,
+) -> Result<Option<Cell<'d>>, ErrorCode> {
     use ErrorCode::{Choice, Format, Type};
+    let val = |v| Ok(Some(Cell::Val(v)));
     if json.is_null() {
-        return Raw::Absent;
+        return Ok(None);
     }
     if ty.is_string() {
         let Some(s) = json.as_str() else {
-            return Raw::Bad(Type);
+            return Err(Type);
         };
         if s.is_empty() {
-            return Raw::Absent;
+            return Ok(None);
         }
         let ok = match ty {
-            FieldType::Date => {
-                return parse_date(s).map_or(Raw::Bad(Format), |d| Raw::Val(Value::Date(d)))
-            }
+            FieldType::Date => return parse_date(s).map_or(Err(Format), |d| val(Value::Date(d))),
             FieldType::Email => formats::is_email(s),
             FieldType::Phone => formats::is_phone(s),
             FieldType::Iban => formats::is_iban(s),
             FieldType::Postcode => formats::is_postcode(s),
             FieldType::Choice { list } => {
                 if !form.model.list(list).is_some_and(|l| l.accepts(s)) {
-                    return Raw::Bad(Choice);
+                    return Err(Choice);
                 }
                 true
             }
             _ => true,
         };
         return if ok {
-            Raw::Val(Value::Text(s.to_owned()))
+            Ok(Some(Cell::Text(s)))
         } else {
-            Raw::Bad(Format)
+            Err(Format)
         };
     }
     match ty {
+        // An i64 is already a normalized whole decimal.
+        FieldType::Integer if json.is_i64() => json
+            .as_i64()
+            .map_or(Err(Type), |i| val(Value::Number(Decimal::from(i)))),
         FieldType::Integer => match json_decimal(json) {
-            Some(d) if d.fract().is_zero() => Raw::Val(Value::Number(d.normalize())),
-            _ => Raw::Bad(Type),
+            Some(d) if d.fract().is_zero() => val(Value::Number(d.normalize())),
+            _ => Err(Type),
         },
-        FieldType::Decimal => {
-            json_decimal(json).map_or(Raw::Bad(Type), |d| Raw::Val(Value::Number(d)))
-        }
+        FieldType::Decimal => json_decimal(json).map_or(Err(Type), |d| val(Value::Number(d))),
         FieldType::Money => match json_decimal(json) {
-            Some(d) if d.normalize().scale() <= 2 => Raw::Val(Value::Number(d)),
-            _ => Raw::Bad(Type),
+            Some(d) if d.normalize().scale() <= 2 => val(Value::Number(d)),
+            _ => Err(Type),
         },
-        FieldType::Boolean => json
-            .as_bool()
-            .map_or(Raw::Bad(Type), |b| Raw::Val(Value::Bool(b))),
+        FieldType::Boolean => json.as_bool().map_or(Err(Type), |b| val(Value::Bool(b))),
         FieldType::Multichoice { list } => {
             let Some(items) = json.as_array() else {
-                return Raw::Bad(Type);
+                return Err(Type);
             };
             if items.is_empty() {
-                return Raw::Absent;
+                return Ok(None);
             }
             let list = form.model.list(list);
             let mut keys: Vec<String> = Vec::with_capacity(items.len());
             let mut bad_choice = false;
             for item in items {
                 let Some(k) = item.as_str() else {
-                    return Raw::Bad(Type);
+                    return Err(Type);
                 };
                 if !list.is_some_and(|l| l.accepts(k)) || keys.iter().any(|x| x == k) {
                     bad_choice = true;
@@ -331,15 +350,13 @@ fn read_value(form: &Form, ty: &FieldType, json: &Json) -> Raw {
                 keys.push(k.to_owned());
             }
             if bad_choice {
-                Raw::Bad(Choice)
+                Err(Choice)
             } else {
-                Raw::Val(Value::List(keys))
+                val(Value::List(keys))
             }
         }
-        FieldType::File => {
-            read_file(json).map_or(Raw::Bad(Type), |f| Raw::Val(Value::File(Box::new(f))))
-        }
-        _ => Raw::Bad(Type),
+        FieldType::File => read_file(json).map_or(Err(Type), |f| val(Value::File(Box::new(f)))),
+        _ => Err(Type),
     }
 }
 
@@ -408,20 +425,101 @@ pub(crate) fn value_json(ty: &FieldType, v: &Value) -> Json {
     }
 }
 
+/// The JSON of a slot's value of a field's type.
+pub(crate) fn cell_json(ty: &FieldType, c: &Cell<'_>) -> Json {
+    match c {
+        Cell::Text(s) => Json::String((*s).to_owned()),
+        Cell::Val(v) => value_json(ty, v),
+    }
+}
+
 /// Escapes a key for a JSON Pointer.
 pub(crate) fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-struct Out<'a> {
+/// The accepted data of a container.
+enum Built {
+    /// Equal to the submitted object, entry by entry and in order.
+    Same,
+    Map(Map<String, Json>),
+}
+
+/// Builds the accepted data of a container lazily: as long as it repeats the submitted
+/// object entry by entry, nothing is copied (and no key hashed); at the first
+/// difference the entries so far are copied from the submission.
+struct Data<'o> {
+    /// Whether to build at all (not for [`Form::errors`]).
+    on: bool,
+    capacity: usize,
+    obj: &'o Map<String, Json>,
+    /// The submitted entries after the first `same`.
+    rest: serde_json::map::Iter<'o>,
+    same: usize,
+    map: Option<Map<String, Json>>,
+}
+
+impl Data<'_> {
+    /// Takes the next submitted entry as the accepted one if it is `key` and its JSON
+    /// is what the accepted data would hold (`as_is`); false if `insert` must follow.
+    fn keep(&mut self, key: &str, as_is: impl FnOnce(&Json) -> bool) -> bool {
+        if !self.on {
+            return true;
+        }
+        if self.map.is_some() {
+            return false;
+        }
+        match self.rest.clone().next() {
+            Some((k, v)) if same_key(k, key) && as_is(v) => {
+                self.rest.next();
+                self.same += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn map(&mut self) -> &mut Map<String, Json> {
+        let (obj, same, capacity) = (self.obj, self.same, self.capacity);
+        self.map.get_or_insert_with(|| {
+            let mut m = Map::with_capacity(capacity);
+            for (k, v) in obj.iter().take(same) {
+                m.insert(k.clone(), v.clone());
+            }
+            m
+        })
+    }
+
+    fn insert(&mut self, key: &str, value: impl FnOnce() -> Json) {
+        if self.on {
+            let value = value();
+            self.map().insert(key.to_owned(), value);
+        }
+    }
+
+    fn finish(mut self) -> Built {
+        if !self.on {
+            return Built::Map(Map::new());
+        }
+        if self.map.is_none() && self.same == self.obj.len() {
+            return Built::Same;
+        }
+        Built::Map(std::mem::take(self.map()))
+    }
+}
+
+struct Out<'a, 'd> {
     form: &'a Form,
-    st: &'a State,
+    st: &'a State<'d>,
     lang: &'a str,
     default_lang: &'a str,
     msg_lang: &'static str,
     errors: Vec<ValidationError>,
-    /// The JSON Pointer of the value being looked at (a reused buffer).
+    /// The JSON Pointer of the container being looked at (a reused buffer).
     path: String,
+    /// The pointer token of the field being looked at within it, if any: its path
+    /// is only written out for an error.
+    leaf: Option<&'a str>,
     /// Whether to build the accepted data (not needed by [`Form::errors`]).
     build: bool,
 }
@@ -432,7 +530,7 @@ struct Detail {
     bound: String,
 }
 
-impl Out<'_> {
+impl<'a, 'd> Out<'a, 'd> {
     /// Records an error at the current path, about `node` (or about a key, for `unknown`).
     fn push(&mut self, node: Option<NodeId>, key: &str, code: ErrorCode, detail: Detail) {
         let (label, ty) = match node {
@@ -456,16 +554,30 @@ impl Out<'_> {
             format: ty.map_or("", format_kind),
         };
         self.errors.push(ValidationError {
-            path: self.path.clone(),
+            path: self.here(),
             code,
             message: message(code, self.msg_lang, &args),
         });
     }
 
     /// Records an error with a message of the form's own (checks, pattern messages).
+    /// The JSON Pointer of the value being looked at.
+    fn here(&self) -> String {
+        match self.leaf {
+            Some(leaf) => {
+                let mut p = String::with_capacity(self.path.len() + 1 + leaf.len());
+                p.push_str(&self.path);
+                p.push('/');
+                p.push_str(leaf);
+                p
+            }
+            None => self.path.clone(),
+        }
+    }
+
     fn push_text(&mut self, code: ErrorCode, text: &crate::model::Text) {
         self.errors.push(ValidationError {
-            path: self.path.clone(),
+            path: self.here(),
             code,
             message: text.get(self.lang, self.default_lang).to_owned(),
         });
@@ -473,18 +585,16 @@ impl Out<'_> {
 
     /// Reports the errors of a container instance (at the current path) and returns its
     /// accepted data.
-    fn container(
-        &mut self,
-        group: Option<NodeId>,
-        inst: usize,
-        obj: &Map<String, Json>,
-    ) -> Map<String, Json> {
+    fn container(&mut self, group: Option<NodeId>, inst: usize, obj: &Map<String, Json>) -> Built {
         let form = self.form;
         let container = form.container(group);
-        let mut data = if self.build {
-            Map::with_capacity(container.children.len())
-        } else {
-            Map::new()
+        let mut data = Data {
+            on: self.build,
+            capacity: container.children.len(),
+            obj,
+            rest: obj.iter(),
+            same: 0,
+            map: None,
         };
         let base = self.path.len();
         for &node in &container.children {
@@ -495,15 +605,28 @@ impl Out<'_> {
             if !slot.visible {
                 continue;
             }
-            self.path.push('/');
-            self.path.push_str(&n.pointer_key);
             match &n.kind {
-                NodeKind::Field { .. } => {
-                    if let Some(v) = self.field(node, inst) {
-                        data.insert(n.key.clone(), v);
+                NodeKind::Field { field, value, .. } => {
+                    self.leaf = Some(&n.pointer_key);
+                    let accepted = self.field(node, inst);
+                    self.leaf = None;
+                    if let Some(cell) = accepted {
+                        // A value as submitted: the accepted data repeats its JSON when
+                        // that is how the value is written back (integers: if i64).
+                        let given = value.is_none() && matches!(slot.raw, Raw::Given);
+                        let as_is = |j: &Json| match &field.ty {
+                            FieldType::Integer => j.is_i64(),
+                            FieldType::Boolean | FieldType::Multichoice { .. } => true,
+                            ty => ty.is_string(),
+                        };
+                        if !(given && data.keep(&n.key, as_is)) {
+                            data.insert(&n.key, || cell_json(&field.ty, cell));
+                        }
                     }
                 }
                 NodeKind::Group { repeat, .. } => {
+                    self.path.push('/');
+                    self.path.push_str(&n.pointer_key);
                     if let Raw::Bad(code) = slot.raw {
                         self.push(Some(node), "", code, Detail::default());
                     } else {
@@ -511,15 +634,21 @@ impl Out<'_> {
                         match repeat {
                             None => {
                                 let inner = sub.and_then(Json::as_object).unwrap_or(&EMPTY);
-                                let d = self.container(Some(node), inst, inner);
-                                if !d.is_empty() {
-                                    data.insert(n.key.clone(), Json::Object(d));
+                                match self.container(Some(node), inst, inner) {
+                                    Built::Same if inner.is_empty() => {}
+                                    Built::Same => {
+                                        if !data.keep(&n.key, |_| true) {
+                                            data.insert(&n.key, || Json::Object(inner.clone()));
+                                        }
+                                    }
+                                    Built::Map(d) if d.is_empty() => {}
+                                    Built::Map(d) => data.insert(&n.key, || Json::Object(d)),
                                 }
                             }
                             Some(rep) => {
                                 let items = self.repeat(node, inst, *rep, sub);
                                 if !items.is_empty() {
-                                    data.insert(n.key.clone(), Json::Array(items));
+                                    data.insert(&n.key, || Json::Array(items));
                                 }
                             }
                         }
@@ -547,11 +676,7 @@ impl Out<'_> {
                 self.push_text(ErrorCode::Check, &check.message);
             }
         }
-        if self.build {
-            data
-        } else {
-            Map::new()
-        }
+        data.finish()
     }
 
     /// Reports the errors of a visible repeated group (at the current path) and its items.
@@ -599,7 +724,12 @@ impl Out<'_> {
                     .and_then(|a| a.get(i))
                     .and_then(Json::as_object)
                     .unwrap_or(&EMPTY);
-                out.push(Json::Object(self.container(Some(node), item, inner)));
+                out.push(Json::Object(
+                    match self.container(Some(node), item, inner) {
+                        Built::Same => inner.clone(),
+                        Built::Map(m) => m,
+                    },
+                ));
             }
             self.path.truncate(base);
         }
@@ -608,7 +738,7 @@ impl Out<'_> {
 
     /// Reports the errors of a visible field (at the current path) and returns its
     /// accepted value.
-    fn field(&mut self, node: NodeId, inst: usize) -> Option<Json> {
+    fn field(&mut self, node: NodeId, inst: usize) -> Option<&'a Cell<'d>> {
         let form = self.form;
         let st = self.st;
         let NodeKind::Field {
@@ -630,7 +760,7 @@ impl Out<'_> {
                 return None;
             }
         }
-        let Some(value) = &slot.value else {
+        let Some(cell) = &slot.value else {
             let required = match &field.required {
                 Some(Required::Always) => true,
                 Some(Required::When(_)) => required_when
@@ -643,10 +773,11 @@ impl Out<'_> {
             }
             return None;
         };
+        let value = cell.view();
         if computed.is_none() {
             let bound = |expr: &Option<crate::form::RExpr>, bad: fn(std::cmp::Ordering) -> bool| {
                 let b = st.eval(form, expr.as_ref()?, inst)?;
-                bad(value.compare(&b)?).then(|| show_bound(&b, &field.ty, self.msg_lang))
+                bad(value.compare(VRef::of(&b))?).then(|| show_bound(&b, &field.ty, self.msg_lang))
             };
             let below = bound(min, std::cmp::Ordering::is_lt);
             let above = bound(max, std::cmp::Ordering::is_gt);
@@ -657,10 +788,14 @@ impl Out<'_> {
                 self.push(Some(node), "", ErrorCode::Max, Detail { bound });
             }
             let len = match value {
-                Value::Text(t) if field.minlength.is_some() || field.maxlength.is_some() => {
+                // At most as many characters as bytes: only count when it can matter.
+                VRef::Text(t)
+                    if field.minlength.is_some()
+                        || field.maxlength.is_some_and(|m| t.len() as u64 > m) =>
+                {
                     Some(t.chars().count() as u64)
                 }
-                Value::List(l) => Some(l.len() as u64),
+                VRef::Val(Value::List(l)) => Some(l.len() as u64),
                 _ => None,
             };
             if let Some(len) = len {
@@ -685,7 +820,7 @@ impl Out<'_> {
                     );
                 }
             }
-            if let (Some(re), Value::Text(t)) = (pattern, value) {
+            if let (Some(re), VRef::Text(t)) = (pattern, value) {
                 if !re.is_match(t) {
                     match field.pattern.as_ref().and_then(|p| p.message.as_ref()) {
                         Some(text) => self.push_text(ErrorCode::Pattern, text),
@@ -693,7 +828,7 @@ impl Out<'_> {
                     }
                 }
             }
-            if let Value::File(f) = value {
+            if let VRef::Val(Value::File(f)) = value {
                 if !field.accept.is_empty()
                     && !formats::media_type_accepted(&f.media_type, &field.accept)
                 {
@@ -718,7 +853,7 @@ impl Out<'_> {
                 }
             }
         }
-        self.build.then(|| value_json(&field.ty, value))
+        Some(cell)
     }
 }
 
