@@ -86,7 +86,7 @@ fn unicode_class(re: &str) -> bool {
 /// The ECMA-262 pattern `^(?:...)$` (for the `u` flag) that accepts the same strings.
 pub(crate) fn ecma(re: &str) -> Option<String> {
     let out = translate(re, Target::Ecma)?;
-    // Must also compile as the Rust regex that Rust validators translate it to.
+    // The translation must still compile in the same syntax, within a size limit.
     regex_lite::RegexBuilder::new(&out)
         .size_limit(1 << 22)
         .build()

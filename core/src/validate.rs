@@ -560,7 +560,6 @@ impl<'a, 'd> Out<'a, 'd> {
         });
     }
 
-    /// Records an error with a message of the form's own (checks, pattern messages).
     /// The JSON Pointer of the value being looked at.
     fn here(&self) -> String {
         match self.leaf {
@@ -575,6 +574,7 @@ impl<'a, 'd> Out<'a, 'd> {
         }
     }
 
+    /// Records an error with a message of the form's own (checks, pattern messages).
     fn push_text(&mut self, code: ErrorCode, text: &crate::model::Text) {
         self.errors.push(ValidationError {
             path: self.here(),

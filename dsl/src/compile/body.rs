@@ -281,15 +281,8 @@ impl Compiler<'_> {
                 PropKind::MaxLength(n) => field.maxlength = Some(n.value),
                 PropKind::Pattern { regex, message } => {
                     if let Err(msg) = self.check_pattern(&regex.value) {
-                        let line = msg
-                            .lines()
-                            .rev()
-                            .find(|l| l.trim_start().starts_with("error:"))
-                            .unwrap_or(msg.lines().last().unwrap_or(""))
-                            .trim();
-                        let line = line.strip_prefix("error:").unwrap_or(line).trim();
                         self.error(
-                            Diagnostic::new(Code::InvalidRegex, regex.span, format!("this pattern is not a valid regular expression: {line}"))
+                            Diagnostic::new(Code::InvalidRegex, regex.span, format!("this pattern is not a valid regular expression: {msg}"))
                                 .with_hint("patterns always match the whole value; \\d, \\w and \\s stand for ASCII digits, letters and white space; write \\\\ for a backslash inside quotes"),
                         );
                     }
