@@ -688,6 +688,21 @@ fn clean_file_name(name: &str) -> String {
     }
 }
 
+/// The form a POST is for, once the request is known to come from our own pages; the
+/// error page (403, 404, 503) otherwise.
+fn posted_form(
+    st: &AppState,
+    id: &str,
+    uri: &Uri,
+    req: &Request,
+) -> Result<Arc<ReadyForm>, Response> {
+    let lang_asked = http::query_param(uri.query(), "lang").unwrap_or_default();
+    if !http::same_origin(req.method(), req.headers()) {
+        return Err(forbidden(st, &lang_asked));
+    }
+    lookup(st, id, &lang_asked)
+}
+
 /// `POST /forms/ID/pages/PAGE`: saves the page's answers in the draft; then an add or
 /// remove button shows the page again (200), errors on the page show it with them (422),
 /// and otherwise the browser goes on to the next visible page or the review (303).
@@ -697,11 +712,7 @@ pub(crate) async fn post_page(
     uri: Uri,
     req: Request,
 ) -> Response {
-    let lang_asked = http::query_param(uri.query(), "lang").unwrap_or_default();
-    if !http::same_origin(req.method(), req.headers()) {
-        return forbidden(&st, &lang_asked);
-    }
-    let f = match lookup(&st, &id, &lang_asked) {
+    let f = match posted_form(&st, &id, &uri, &req) {
         Ok(f) => f,
         Err(res) => return res,
     };
@@ -821,11 +832,7 @@ pub(crate) async fn submit(
     uri: Uri,
     req: Request,
 ) -> Response {
-    let lang_asked = http::query_param(uri.query(), "lang").unwrap_or_default();
-    if !http::same_origin(req.method(), req.headers()) {
-        return forbidden(&st, &lang_asked);
-    }
-    let f = match lookup(&st, &id, &lang_asked) {
+    let f = match posted_form(&st, &id, &uri, &req) {
         Ok(f) => f,
         Err(res) => return res,
     };
