@@ -29,6 +29,10 @@ enum Engine {
     Lite(regex_lite::Regex),
     #[cfg(not(target_arch = "wasm32"))]
     Automata(regex::Regex),
+    /// A pattern that is one class repeated (`[A-Za-z ]+`, `\d{5}`): natively checked
+    /// character by character, no automaton needed.
+    #[cfg(not(target_arch = "wasm32"))]
+    Run(ClassRun),
 }
 
 impl Regex {
@@ -38,7 +42,96 @@ impl Regex {
             Engine::Lite(re) => re.is_match(text),
             #[cfg(not(target_arch = "wasm32"))]
             Engine::Automata(re) => re.is_match(text),
+            #[cfg(not(target_arch = "wasm32"))]
+            Engine::Run(run) => run.is_match(text),
         }
+    }
+}
+
+/// A whole-value pattern of one character class repeated `min..=max` times.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Debug)]
+struct ClassRun {
+    /// The ASCII members, one bit per character.
+    ascii: u128,
+    /// The members beyond ASCII, as sorted, disjoint, inclusive ranges.
+    wide: Box<[(char, char)]>,
+    min: u32,
+    max: Option<u32>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl ClassRun {
+    /// The run a translated pattern (`^(?:...)$`) stands for, if it is one.
+    fn of(translated: &str) -> Option<ClassRun> {
+        use regex_syntax::hir::{Class, HirKind, Look};
+        let hir = regex_syntax::parse(translated).ok()?;
+        let HirKind::Concat(items) = hir.kind() else {
+            return None;
+        };
+        let is =
+            |h: &regex_syntax::hir::Hir, look| matches!(h.kind(), HirKind::Look(l) if *l == look);
+        let start = items.iter().take_while(|h| is(h, Look::Start)).count();
+        let end = items.iter().rev().take_while(|h| is(h, Look::End)).count();
+        let [one] = items.get(start..items.len().checked_sub(end)?)? else {
+            return None;
+        };
+        if start == 0 || end == 0 {
+            return None;
+        }
+        let (class, min, max) = match one.kind() {
+            HirKind::Repetition(rep) => match rep.sub.kind() {
+                HirKind::Class(Class::Unicode(class)) => (class, rep.min, rep.max),
+                _ => return None,
+            },
+            HirKind::Class(Class::Unicode(class)) => (class, 1, Some(1)),
+            _ => return None,
+        };
+        let mut ascii = 0u128;
+        let mut wide = Vec::new();
+        for r in class.ranges() {
+            for c in r.start()..=r.end().min('\u{7f}') {
+                ascii |= 1 << (c as u32);
+            }
+            if r.end() > '\u{7f}' {
+                wide.push((r.start().max('\u{80}'), r.end()));
+            }
+        }
+        Some(ClassRun {
+            ascii,
+            wide: wide.into(),
+            min,
+            max,
+        })
+    }
+
+    fn contains(&self, c: char) -> bool {
+        match u32::from(c) {
+            a @ 0..=0x7f => self.ascii & (1 << a) != 0,
+            _ => self
+                .wide
+                .binary_search_by(|&(lo, hi)| {
+                    if hi < c {
+                        std::cmp::Ordering::Less
+                    } else if lo > c {
+                        std::cmp::Ordering::Greater
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                })
+                .is_ok(),
+        }
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        let mut n: u32 = 0;
+        for c in text.chars() {
+            if !self.contains(c) {
+                return false;
+            }
+            n = n.saturating_add(1);
+        }
+        n >= self.min && self.max.is_none_or(|m| n <= m)
     }
 }
 
@@ -60,13 +153,16 @@ pub(crate) fn compile_pattern(re: &str) -> Result<Regex, String> {
             }
         })?;
     #[cfg(not(target_arch = "wasm32"))]
-    if let Some(fast) = translate(re, Target::Regex).and_then(|p| {
-        regex::RegexBuilder::new(&p)
+    if let Some(translated) = translate(re, Target::Regex) {
+        if let Some(run) = ClassRun::of(&translated) {
+            return Ok(Regex(Engine::Run(run)));
+        }
+        if let Ok(fast) = regex::RegexBuilder::new(&translated)
             .size_limit(1 << 22)
             .build()
-            .ok()
-    }) {
-        return Ok(Regex(Engine::Automata(fast)));
+        {
+            return Ok(Regex(Engine::Automata(fast)));
+        }
     }
     Ok(Regex(Engine::Lite(lite)))
 }
@@ -528,7 +624,16 @@ mod tests {
             r"(?P<jahr>\d{4})-(?<monat>\d{2})",
         ] {
             assert!(
-                matches!(compile_pattern(re).expect(re).0, Engine::Automata(_)),
+                matches!(
+                    compile_pattern(re).expect(re).0,
+                    Engine::Automata(_) | Engine::Run(_)
+                ),
+                "{re}"
+            );
+        }
+        for re in [r"\d{5}", "[A-Za-zÄÖÜäöüß -]+", r"^[^\s\d]*$", "[0-9]{2,4}"] {
+            assert!(
+                matches!(compile_pattern(re).expect(re).0, Engine::Run(_)),
                 "{re}"
             );
         }
@@ -643,8 +748,61 @@ mod tests {
         );
     }
 
+    /// Patterns of one class repeated, the shape [`ClassRun`] matches.
+    fn class_run_strategy() -> impl Strategy<Value = String> {
+        let members = prop::sample::select(vec![
+            "a", "z", "A", "0", "9", "ä", "Ä", "ß", "Ω", "😀", " ", "-", r"\-", "_", ".", "a-z",
+            "A-Z", "0-9", "ä-ü", r"\d", r"\D", r"\w", r"\W", r"\s", r"\S", r"\.", r"\\", "^",
+        ]);
+        let class = (
+            prop::bool::ANY,
+            prop::collection::vec(members, 1..5),
+            prop::sample::select(vec!["", "+", "*", "?", "{2}", "{1,3}", "{2,}", "{0}", "+?"]),
+            prop::bool::ANY,
+        );
+        class.prop_map(|(negated, members, quantifier, anchored)| {
+            let set = format!(
+                "[{}{}]{quantifier}",
+                if negated { "^" } else { "" },
+                members.concat()
+            );
+            if anchored {
+                format!("^{set}$")
+            } else {
+                set
+            }
+        })
+    }
+
+    /// The property below means something only if most generated class patterns are
+    /// matched as class runs.
+    #[test]
+    fn generated_class_patterns_mostly_become_runs() {
+        use proptest::strategy::ValueTree;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = class_run_strategy();
+        let runs = (0..1000)
+            .map(|_| strategy.new_tree(&mut runner).expect("a pattern").current())
+            .filter(|re| matches!(compile_pattern(re).map(|r| r.0), Ok(Engine::Run(_))))
+            .count();
+        assert!(runs >= 500, "only {runs} of 1000 patterns are class runs");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// A pattern matched as a class run accepts exactly what `regex-lite` accepts.
+        #[test]
+        fn class_runs_agree_with_regex_lite(
+            re in class_run_strategy(),
+            texts in prop::collection::vec(text_strategy(), 1..8),
+        ) {
+            if let (Some(l), Ok(ours)) = (lite(&re), compile_pattern(&re)) {
+                for t in &texts {
+                    prop_assert_eq!(l.is_match(t), ours.is_match(t), "{:?} on {:?}", re, t);
+                }
+            }
+        }
 
         /// Wherever the translation for `regex` exists, it accepts exactly what
         /// `regex-lite` (the definition, and the browser's engine) accepts.
