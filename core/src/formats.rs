@@ -3,43 +3,87 @@
 
 /// An e-mail address: `local@domain` with a dotted domain of letters, digits and hyphens.
 pub fn is_email(s: &str) -> bool {
-    if s.len() > 254 {
+    let b = s.as_bytes();
+    if b.len() > 254 {
         return false;
     }
-    let Some((local, domain)) = s.rsplit_once('@') else {
+    // The local part admits no `@`, so a valid address has exactly one: the last.
+    let Some(at) = b.iter().rposition(|&c| c == b'@') else {
         return false;
     };
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local
-            .as_bytes()
-            .windows(2)
-            .any(|w| w[0] == b'.' && w[1] == b'.')
-        && local
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&c));
-    if !local_ok || domain.len() > 253 {
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    if local.is_empty() || local.len() > 64 || domain.len() > 253 {
         return false;
     }
-    // At least two dot-separated labels, checked in one pass without collecting them.
+    // Local part: allowed characters, dots neither first, last nor doubled.
+    let mut prev = b'.';
+    for &c in local {
+        if EMAIL_CLASS[usize::from(c)] & LOCAL == 0 || (c == b'.' && prev == b'.') {
+            return false;
+        }
+        prev = c;
+    }
+    if prev == b'.' {
+        return false;
+    }
+    // Domain: at least two dot-separated labels of letters, digits and inner hyphens,
+    // at most 63 long; the last (the top-level domain) two or more letters.
     let mut labels = 0;
-    let mut tld = "";
-    for l in domain.split('.') {
-        let ok = !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
-        if !ok {
+    let mut rest = domain;
+    loop {
+        let end = rest.iter().position(|&c| c == b'.').unwrap_or(rest.len());
+        let label = &rest[..end];
+        if label.is_empty()
+            || label.len() > 63
+            || label[0] == b'-'
+            || label[end - 1] == b'-'
+            || label
+                .iter()
+                .any(|&c| EMAIL_CLASS[usize::from(c)] & LABEL == 0)
+        {
             return false;
         }
         labels += 1;
-        tld = l;
+        if end == rest.len() {
+            return labels >= 2
+                && end >= 2
+                && label
+                    .iter()
+                    .all(|&c| EMAIL_CLASS[usize::from(c)] & LETTER != 0);
+        }
+        rest = &rest[end + 1..];
     }
-    labels >= 2 && tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic())
 }
+
+/// [`EMAIL_CLASS`] bit: allowed in the local part of an e-mail address.
+const LOCAL: u8 = 1;
+/// [`EMAIL_CLASS`] bit: allowed in a domain label (letters, digits, `-`).
+const LABEL: u8 = 2;
+/// [`EMAIL_CLASS`] bit: an ASCII letter.
+const LETTER: u8 = 4;
+
+/// What each byte may be in an e-mail address, as bits.
+static EMAIL_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphabetic() {
+            t[c] = LOCAL | LABEL | LETTER;
+        } else if b.is_ascii_digit() {
+            t[c] = LOCAL | LABEL;
+        }
+        c += 1;
+    }
+    t[b'-' as usize] = LOCAL | LABEL;
+    let specials = b"!#$%&'*+/=?^_`{|}~.";
+    let mut i = 0;
+    while i < specials.len() {
+        t[specials[i] as usize] = LOCAL;
+        i += 1;
+    }
+    t
+};
 
 /// A telephone number: `+` (only first), digits, spaces, `/`, `-`, `(`, `)`; 6 to 20 digits.
 pub fn is_phone(s: &str) -> bool {
@@ -215,6 +259,55 @@ pub fn media_type_accepted(media_type: &str, accept: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The e-mail rule as first written, clause by clause: the reference for the
+    /// one-pass [`is_email`].
+    fn is_email_reference(s: &str) -> bool {
+        if s.len() > 254 {
+            return false;
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return false;
+        };
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&c));
+        if !local_ok || domain.len() > 253 {
+            return false;
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+            })
+            && labels
+                .last()
+                .is_some_and(|t| t.len() >= 2 && t.bytes().all(|c| c.is_ascii_alphabetic()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn email_matches_its_reference(
+            s in "[a.@\\-1Z!ä_]{0,12}(@[a.\\-1]{0,6}(\\.[a-z]{0,3})?)?",
+            long in prop::sample::select(vec![0usize, 60, 64, 65, 250]),
+        ) {
+            let padded = format!("{}{s}", "x".repeat(long));
+            prop_assert_eq!(is_email(&s), is_email_reference(&s), "{:?}", s);
+            prop_assert_eq!(is_email(&padded), is_email_reference(&padded), "{:?}", padded);
+        }
+    }
 
     #[test]
     fn iban() {

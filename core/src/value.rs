@@ -48,6 +48,10 @@ impl Value {
     /// Ordering for `<` and friends: numbers, dates and texts; `None` across kinds.
     pub fn compare(&self, other: &Value) -> Option<Ordering> {
         match (self, other) {
+            // At equal scale the mantissas decide (cheaper than rescaling).
+            (Value::Number(a), Value::Number(b)) if a.scale() == b.scale() => {
+                Some(a.mantissa().cmp(&b.mantissa()))
+            }
             (Value::Number(a), Value::Number(b)) => Some(a.cmp(b)),
             (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
             (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
