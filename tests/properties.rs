@@ -90,6 +90,7 @@ proptest! {
         let opts = ValidateOptions::new(chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"));
         let r = form.validate(&data, &opts);
         prop_assert_eq!(r.valid, r.errors.is_empty());
+        prop_assert_eq!(&form.validate_owned(data.clone(), &opts), &r);
         let _ = form.evaluate(&data, &opts);
     }
 }

@@ -96,6 +96,12 @@ fn validation_cases() {
         }
         let want = expected(get("expect").expect("an expect section"));
         let result = form.validate(&data, &opts);
+        assert_eq!(
+            form.validate_owned(data.clone(), &opts),
+            result,
+            "{}: validate_owned differs from validate",
+            case.display()
+        );
         let have = got(&result);
         if have != want || result.valid != want.is_empty() {
             failures.push(format!(
@@ -165,6 +171,14 @@ fn forms_compile_and_samples_validate_as_marked() {
                 serde_json::from_str(&std::fs::read_to_string(&sample).expect("readable"))
                     .expect("JSON sample");
             let r = loaded.form.validate(&data, &ValidateOptions::new(today()));
+            assert_eq!(
+                loaded
+                    .form
+                    .validate_owned(data.clone(), &ValidateOptions::new(today())),
+                r,
+                "{}: validate_owned differs from validate",
+                sample.display()
+            );
             checked += 1;
             if name.starts_with("valid-") {
                 if !r.valid {

@@ -86,13 +86,13 @@ impl<'a> VRef<'a> {
 }
 
 /// A result of [`State::eval_ref`]: borrowed where possible.
-enum Held<'a> {
+pub(crate) enum Held<'a> {
     Ref(VRef<'a>),
     Owned(Value),
 }
 
 impl Held<'_> {
-    fn view(&self) -> VRef<'_> {
+    pub(crate) fn view(&self) -> VRef<'_> {
         match self {
             Held::Ref(r) => *r,
             Held::Owned(v) => VRef::of(v),
@@ -351,7 +351,12 @@ impl<'d> State<'d> {
     }
 
     /// Like [`State::eval`], but borrows literals, parameters and field values.
-    fn eval_ref<'a>(&'a self, form: &'a Form, e: &'a RExpr, inst: usize) -> Option<Held<'a>> {
+    pub(crate) fn eval_ref<'a>(
+        &'a self,
+        form: &'a Form,
+        e: &'a RExpr,
+        inst: usize,
+    ) -> Option<Held<'a>> {
         match e {
             RExpr::Lit(v) => Some(Held::Ref(VRef::of(v))),
             RExpr::Field(n) => self

@@ -134,17 +134,39 @@ pub struct ValidationResult {
 
 impl Form {
     /// Validates a submission: errors, fees and the accepted data (SPEC section 3).
+    ///
+    /// The accepted data is a copy; [`Form::validate_owned`] takes the submission
+    /// instead and moves what it accepts, which is cheaper for a server that has just
+    /// parsed it.
     pub fn validate(&self, data: &Json, opts: &ValidateOptions) -> ValidationResult {
-        self.run(data, opts, true)
+        let (result, built) = self.run(data, opts, true);
+        let data = match built {
+            Built::Same => data.as_object().cloned().unwrap_or_default(),
+            Built::Map(m) => m,
+        };
+        result.with_data(data)
+    }
+
+    /// Like [`Form::validate`], with the same result, but takes the submission: as far
+    /// as it is accepted unchanged, its values move into the accepted data uncopied.
+    pub fn validate_owned(&self, data: Json, opts: &ValidateOptions) -> ValidationResult {
+        let (result, built) = self.run(&data, opts, true);
+        let data = match (built, data) {
+            (Built::Same, Json::Object(m)) => m,
+            (Built::Same, _) => Map::new(),
+            (Built::Map(m), _) => m,
+        };
+        result.with_data(data)
     }
 
     /// Only the errors of a submission, in the order [`Form::validate`] reports them;
     /// conditions and checks are evaluated alike, but no accepted data is built.
     pub fn errors(&self, data: &Json, opts: &ValidateOptions) -> Vec<ValidationError> {
-        self.run(data, opts, false).errors
+        self.run(data, opts, false).0.errors
     }
 
-    fn run(&self, data: &Json, opts: &ValidateOptions, build: bool) -> ValidationResult {
+    /// Validates; the accepted data is left out of the result and returned as built.
+    fn run(&self, data: &Json, opts: &ValidateOptions, build: bool) -> (ValidationResult, Built) {
         let default_lang = self.model.default_lang();
         let lang = opts
             .lang
@@ -177,22 +199,20 @@ impl Form {
                 },
             });
         }
-        let data_out = match out.container(None, 0, obj) {
-            Built::Same => obj.clone(),
-            Built::Map(m) => m,
-        };
+        let built = out.container(None, 0, obj);
         let errors = out.errors;
         let fees = if build {
             self.fee_amounts(&st, lang)
         } else {
             Vec::new()
         };
-        ValidationResult {
+        let result = ValidationResult {
             valid: errors.is_empty(),
             errors,
             fees,
-            data: Json::Object(data_out),
-        }
+            data: Json::Null,
+        };
+        (result, built)
     }
 
     /// The fees that have a value, labelled in `lang`.
@@ -433,6 +453,13 @@ pub(crate) fn cell_json(ty: &FieldType, c: &Cell<'_>) -> Json {
     }
 }
 
+impl ValidationResult {
+    fn with_data(mut self, data: Map<String, Json>) -> Self {
+        self.data = Json::Object(data);
+        self
+    }
+}
+
 /// Escapes a key for a JSON Pointer.
 pub(crate) fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
@@ -659,12 +686,14 @@ impl<'a, 'd> Out<'a, 'd> {
             self.path.truncate(base);
         }
         // `load` has looked up every key of every object this walk reaches.
-        for key in obj.keys().filter(|_| self.st.unknown_keys) {
-            if !container.by_key.contains_key(key) {
-                self.path.push('/');
-                self.path.push_str(&pointer_token(key));
-                self.push(None, key, ErrorCode::Unknown, Detail::default());
-                self.path.truncate(base);
+        if self.st.unknown_keys {
+            for key in obj.keys() {
+                if !container.by_key.contains_key(key) {
+                    self.path.push('/');
+                    self.path.push_str(&pointer_token(key));
+                    self.push(None, key, ErrorCode::Unknown, Detail::default());
+                    self.path.truncate(base);
+                }
             }
         }
         for check in &container.checks {
@@ -736,6 +765,32 @@ impl<'a, 'd> Out<'a, 'd> {
         out
     }
 
+    /// Reports a value below `min` or above `max`.
+    fn bounds(
+        &mut self,
+        node: NodeId,
+        inst: usize,
+        value: VRef<'_>,
+        min: Option<&crate::form::RExpr>,
+        max: Option<&crate::form::RExpr>,
+        ty: &FieldType,
+    ) {
+        let (form, st) = (self.form, self.st);
+        let beyond = |expr: Option<&crate::form::RExpr>, bad: fn(std::cmp::Ordering) -> bool| {
+            let b = st.eval_ref(form, expr?, inst)?;
+            let b = b.view();
+            bad(value.compare(b)?).then(|| show_bound(b, ty, self.msg_lang))
+        };
+        let below = beyond(min, std::cmp::Ordering::is_lt);
+        let above = beyond(max, std::cmp::Ordering::is_gt);
+        if let Some(bound) = below {
+            self.push(Some(node), "", ErrorCode::Min, Detail { bound });
+        }
+        if let Some(bound) = above {
+            self.push(Some(node), "", ErrorCode::Max, Detail { bound });
+        }
+    }
+
     /// Reports the errors of a visible field (at the current path) and returns its
     /// accepted value.
     fn field(&mut self, node: NodeId, inst: usize) -> Option<&'a Cell<'d>> {
@@ -775,17 +830,8 @@ impl<'a, 'd> Out<'a, 'd> {
         };
         let value = cell.view();
         if computed.is_none() {
-            let bound = |expr: &Option<crate::form::RExpr>, bad: fn(std::cmp::Ordering) -> bool| {
-                let b = st.eval(form, expr.as_ref()?, inst)?;
-                bad(value.compare(VRef::of(&b))?).then(|| show_bound(&b, &field.ty, self.msg_lang))
-            };
-            let below = bound(min, std::cmp::Ordering::is_lt);
-            let above = bound(max, std::cmp::Ordering::is_gt);
-            if let Some(bound) = below {
-                self.push(Some(node), "", ErrorCode::Min, Detail { bound });
-            }
-            if let Some(bound) = above {
-                self.push(Some(node), "", ErrorCode::Max, Detail { bound });
+            if min.is_some() || max.is_some() {
+                self.bounds(node, inst, value, min.as_ref(), max.as_ref(), &field.ty);
             }
             let len = match value {
                 // At most as many characters as bytes: only count when it can matter.
@@ -871,8 +917,12 @@ fn format_kind(ty: &FieldType) -> &'static str {
 }
 
 /// A bound as shown in a message: dates as `1.5.2024` (de) or `2024-05-01` (en).
-fn show_bound(v: &Value, ty: &FieldType, lang: &str) -> String {
+fn show_bound(v: VRef<'_>, ty: &FieldType, lang: &str) -> String {
     use chrono::Datelike;
+    let v = match v {
+        VRef::Text(t) => return t.to_owned(),
+        VRef::Val(v) => v,
+    };
     match v {
         Value::Date(d) if lang == "de" => format!("{}.{}.{}", d.day(), d.month(), d.year()),
         Value::Date(d) => format_date(*d),
@@ -886,7 +936,6 @@ fn show_bound(v: &Value, ty: &FieldType, lang: &str) -> String {
         }
         Value::Number(d) if lang == "de" => d.normalize().to_string().replace('.', ","),
         Value::Number(d) => d.normalize().to_string(),
-        Value::Text(t) => t.clone(),
         _ => String::new(),
     }
 }

@@ -59,7 +59,7 @@ pub(crate) fn run(ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
         lang: args.lang,
         today,
     };
-    let result = loaded.form.validate(&data, &options);
+    let result = loaded.form.validate_owned(data, &options);
     let text = serde_json::to_string_pretty(&result)?;
     writeln!(ctx.out, "{text}")?;
     Ok(if result.valid {

@@ -154,7 +154,7 @@ pub(crate) async fn submit(
         lang: Some(lang.clone()),
         today: chrono::Local::now().date_naive(),
     };
-    let result = f.form.validate(&data, &options);
+    let result = f.form.validate_owned(data, &options);
     if !result.valid {
         let value = serde_json::to_value(&result).unwrap_or(Json::Null);
         return http::json(StatusCode::UNPROCESSABLE_ENTITY, &value);
