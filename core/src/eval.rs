@@ -216,7 +216,7 @@ impl<'d> State<'d> {
         };
         let visible = parent_visible
             && match &n.visible {
-                Some(cond) => truthy(&self.eval(form, cond, inst)),
+                Some(cond) => self.holds(form, cond, inst),
                 None => true,
             };
         if !visible {
@@ -252,16 +252,16 @@ impl<'d> State<'d> {
                 self.slot(form, *n, inst).is_some_and(|s| s.value.is_some()),
             )),
             RExpr::Param(i) => form.params.get(*i).cloned().flatten(),
-            RExpr::Unary(UnOp::Not, a) => Some(Value::Bool(!truthy(&self.eval(form, a, inst)))),
+            RExpr::Unary(UnOp::Not, a) => Some(Value::Bool(!self.holds(form, a, inst))),
             RExpr::Unary(UnOp::Neg, a) => match self.eval(form, a, inst)? {
                 Value::Number(d) => Some(Value::Number(-d)),
                 _ => None,
             },
             RExpr::Binary(BinOp::And, a, b) => Some(Value::Bool(
-                truthy(&self.eval(form, a, inst)) && truthy(&self.eval(form, b, inst)),
+                self.holds(form, a, inst) && self.holds(form, b, inst),
             )),
             RExpr::Binary(BinOp::Or, a, b) => Some(Value::Bool(
-                truthy(&self.eval(form, a, inst)) || truthy(&self.eval(form, b, inst)),
+                self.holds(form, a, inst) || self.holds(form, b, inst),
             )),
             RExpr::Binary(op, a, b) if op.is_comparison() => {
                 let (Some(a), Some(b)) =
@@ -332,21 +332,40 @@ impl<'d> State<'d> {
                     Aggregate::Any => {
                         let expr = expr.as_deref()?;
                         Some(Value::Bool(
-                            items
-                                .iter()
-                                .any(|&item| truthy(&self.eval(form, expr, item))),
+                            items.iter().any(|&item| self.holds(form, expr, item)),
                         ))
                     }
                     Aggregate::All => {
                         let expr = expr.as_deref()?;
                         Some(Value::Bool(
-                            items
-                                .iter()
-                                .all(|&item| truthy(&self.eval(form, expr, item))),
+                            items.iter().all(|&item| self.holds(form, expr, item)),
                         ))
                     }
                 }
             }
+        }
+    }
+
+    /// Whether a condition holds: only `true` does; no value does not. Logical and
+    /// comparison operators are worked out without building values on the way.
+    pub fn holds(&self, form: &Form, e: &RExpr, inst: usize) -> bool {
+        match e {
+            RExpr::Unary(UnOp::Not, a) => !self.holds(form, a, inst),
+            RExpr::Binary(BinOp::And, a, b) => {
+                self.holds(form, a, inst) && self.holds(form, b, inst)
+            }
+            RExpr::Binary(BinOp::Or, a, b) => {
+                self.holds(form, a, inst) || self.holds(form, b, inst)
+            }
+            RExpr::Binary(op, a, b) if op.is_comparison() => {
+                match (self.eval_ref(form, a, inst), self.eval_ref(form, b, inst)) {
+                    (Some(a), Some(b)) => compare(*op, a.view(), b.view()),
+                    _ => false,
+                }
+            }
+            other => self
+                .eval_ref(form, other, inst)
+                .is_some_and(|v| matches!(v.view(), VRef::Val(Value::Bool(true)))),
         }
     }
 
@@ -368,6 +387,7 @@ impl<'d> State<'d> {
                 .get(*i)
                 .and_then(Option::as_ref)
                 .map(|v| Held::Ref(VRef::of(v))),
+            RExpr::Call(Func::Today, _) => Some(Held::Owned(Value::Date(self.today))),
             other => self.eval(form, other, inst).map(Held::Owned),
         }
     }
@@ -387,7 +407,7 @@ impl<'d> State<'d> {
                 Some(_) => None,
             },
             Func::If => {
-                let cond = truthy(&arg(0));
+                let cond = args.first().is_some_and(|c| self.holds(form, c, inst));
                 arg(if cond { 1 } else { 2 })
             }
             Func::Round => match (arg(0)?, arg(1)?) {
@@ -404,11 +424,6 @@ impl<'d> State<'d> {
             },
         }
     }
-}
-
-/// Whether a condition holds: only `true` does; no value does not.
-pub(crate) fn truthy(v: &Option<Value>) -> bool {
-    matches!(v, Some(Value::Bool(true)))
 }
 
 fn binary(op: BinOp, a: Option<Value>, b: Option<Value>, _today: NaiveDate) -> Option<Value> {

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use crate::eval::{truthy, Cell, Raw, State, VRef};
+use crate::eval::{Cell, Raw, State, VRef};
 use crate::form::{Form, NodeId, NodeKind};
 use crate::formats;
 use crate::messages::{message, message_lang, MsgArgs};
@@ -701,7 +701,7 @@ impl<'a, 'd> Out<'a, 'd> {
                 Some(g) => self.st.slot(form, g, inst).is_some_and(|s| s.visible),
                 None => true,
             };
-            if gate_visible && !truthy(&self.st.eval(form, &check.condition, inst)) {
+            if gate_visible && !self.st.holds(form, &check.condition, inst) {
                 self.push_text(ErrorCode::Check, &check.message);
             }
         }
@@ -820,7 +820,7 @@ impl<'a, 'd> Out<'a, 'd> {
                 Some(Required::Always) => true,
                 Some(Required::When(_)) => required_when
                     .as_ref()
-                    .is_some_and(|c| truthy(&st.eval(form, c, inst))),
+                    .is_some_and(|c| st.holds(form, c, inst)),
                 None => false,
             };
             if required && computed.is_none() {
