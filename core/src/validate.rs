@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use crate::eval::{Cell, Raw, State, VRef};
+use crate::eval::{Cell, Raw, Slot, State, VRef};
 use crate::form::{Form, NodeId, NodeKind};
 use crate::formats;
 use crate::messages::{message, message_lang, MsgArgs};
@@ -635,7 +635,7 @@ impl<'a, 'd> Out<'a, 'd> {
             match &n.kind {
                 NodeKind::Field { field, value, .. } => {
                     self.leaf = Some(&n.pointer_key);
-                    let accepted = self.field(node, inst);
+                    let accepted = self.field(node, inst, slot);
                     self.leaf = None;
                     if let Some(cell) = accepted {
                         // A value as submitted: the accepted data repeats its JSON when
@@ -793,7 +793,7 @@ impl<'a, 'd> Out<'a, 'd> {
 
     /// Reports the errors of a visible field (at the current path) and returns its
     /// accepted value.
-    fn field(&mut self, node: NodeId, inst: usize) -> Option<&'a Cell<'d>> {
+    fn field(&mut self, node: NodeId, inst: usize, slot: &'a Slot<'d>) -> Option<&'a Cell<'d>> {
         let form = self.form;
         let st = self.st;
         let NodeKind::Field {
@@ -808,7 +808,6 @@ impl<'a, 'd> Out<'a, 'd> {
         else {
             return None;
         };
-        let slot = st.slot(form, node, inst)?;
         if computed.is_none() {
             if let Raw::Bad(code) = slot.raw {
                 self.push(Some(node), "", code, Detail::default());
