@@ -148,10 +148,106 @@ pub(crate) struct Node {
 pub(crate) struct Container {
     /// Fields and groups directly inside, in document order.
     pub children: Vec<NodeId>,
+    /// The same children packed as loading a submission reads them, with their keys
+    /// side by side in `keys`: a [`Node`] spans several cache lines, and a submission
+    /// touches every child.
+    pub packed: Vec<Child>,
+    /// The keys of `packed`, one after the other.
+    keys: String,
     /// Lookup by data key.
     pub by_key: rustc_hash::FxHashMap<String, NodeId>,
     /// Checks placed directly inside (for the form: at form or page level).
     pub checks: Vec<CheckRt>,
+}
+
+/// A child of a container as loading reads it (see [`Container::packed`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Child {
+    pub node: NodeId,
+    pub slot: usize,
+    key: (u32, u32),
+    pub read: Read,
+}
+
+/// How to read a child's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// A text with no syntax of its own (`text`, `textarea`).
+    Text,
+    Date,
+    Email,
+    Phone,
+    Iban,
+    Postcode,
+    /// A key of the model's list with this index.
+    Choice(usize),
+    Integer,
+    Decimal,
+    Money,
+    Boolean,
+    /// Keys of the model's list with this index.
+    Multichoice(usize),
+    File,
+    /// A group: an object.
+    Group,
+    /// A repeated group: an array of objects, whose items live in this scope.
+    Repeat(usize),
+}
+
+impl Container {
+    /// The key of a packed child, as bytes.
+    pub fn key(&self, c: &Child) -> &[u8] {
+        self.keys
+            .as_bytes()
+            .get(c.key.0 as usize..c.key.1 as usize)
+            .unwrap_or_default()
+    }
+
+    /// Fills `packed` from `children`.
+    fn pack(&mut self, nodes: &[Node], model: &FormModel) {
+        let list = |id: &str| {
+            model
+                .lists
+                .iter()
+                .position(|l| l.id == id)
+                .unwrap_or(usize::MAX)
+        };
+        self.keys.clear();
+        self.packed = Vec::with_capacity(self.children.len());
+        for &id in &self.children {
+            let n = &nodes[id];
+            let start = self.keys.len() as u32;
+            self.keys.push_str(&n.key);
+            let read = match &n.kind {
+                NodeKind::Field { field, .. } => match &field.ty {
+                    FieldType::Text | FieldType::Textarea => Read::Text,
+                    FieldType::Date => Read::Date,
+                    FieldType::Email => Read::Email,
+                    FieldType::Phone => Read::Phone,
+                    FieldType::Iban => Read::Iban,
+                    FieldType::Postcode => Read::Postcode,
+                    FieldType::Choice { list: l } => Read::Choice(list(l)),
+                    FieldType::Integer => Read::Integer,
+                    FieldType::Decimal => Read::Decimal,
+                    FieldType::Money => Read::Money,
+                    FieldType::Boolean => Read::Boolean,
+                    FieldType::Multichoice { list: l } => Read::Multichoice(list(l)),
+                    FieldType::File => Read::File,
+                },
+                NodeKind::Group {
+                    child_scope: Some(scope),
+                    ..
+                } => Read::Repeat(*scope),
+                NodeKind::Group { .. } | NodeKind::Page => Read::Group,
+            };
+            self.packed.push(Child {
+                node: id,
+                slot: n.slot,
+                key: (start, self.keys.len() as u32),
+                read,
+            });
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -371,6 +467,10 @@ impl Form {
                 *value = fe.value;
                 *pattern = fe.pattern;
             }
+        }
+        root.pack(&nodes, &model);
+        for (_, g) in groups.iter_mut() {
+            g.pack(&nodes, &model);
         }
         let full_order = topo_order(&nodes, &deps)?;
         // Parents come before their children in `full_order` (a parent is a dependency).

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use crate::eval::{Cell, Raw, Slot, State, VRef};
-use crate::form::{Form, NodeId, NodeKind};
+use crate::form::{Form, NodeId, NodeKind, Read};
 use crate::formats;
 use crate::messages::{message, message_lang, MsgArgs};
 use crate::model::{FieldType, Required};
@@ -246,22 +246,41 @@ pub(crate) fn load<'d>(
     // Submissions usually list keys in form order: try the next child before hashing.
     let mut next = 0;
     for (key, json) in obj {
-        let node = match container.children.get(next) {
-            Some(&c) if same_key(&form.nodes[c].key, key) => c,
+        let pos = match container.packed.get(next) {
+            Some(c) if same_key(container.key(c), key.as_bytes()) => next,
             _ => match container.by_key.get(key) {
-                Some(&node) => node,
+                Some(&node) => form.nodes[node].child_pos,
                 None => {
                     st.unknown_keys = true;
                     continue;
                 }
             },
         };
-        let n = &form.nodes[node];
-        next = n.child_pos + 1;
-        match &n.kind {
-            NodeKind::Field { field, .. } => {
-                let slot = &mut st.insts[inst].slots[n.slot];
-                match read_value(form, &field.ty, json) {
+        let Some(child) = container.packed.get(pos) else {
+            continue;
+        };
+        next = pos + 1;
+        match (child.read, json) {
+            (Read::Group | Read::Repeat(_), Json::Null) => {}
+            (Read::Group, Json::Object(inner)) => load(form, st, Some(child.node), inst, inner),
+            (Read::Repeat(scope), Json::Array(items)) => {
+                let mut ids = Vec::with_capacity(items.len());
+                for item in items {
+                    let item_inst = st.new_inst(form, scope, Some(inst));
+                    ids.push(item_inst);
+                    match item {
+                        Json::Object(inner) => load(form, st, Some(child.node), item_inst, inner),
+                        _ => st.insts[item_inst].bad_item = true,
+                    }
+                }
+                st.insts[inst].items.push((child.node, ids));
+            }
+            (Read::Group | Read::Repeat(_), _) => {
+                st.insts[inst].slots[child.slot].raw = Raw::Bad(ErrorCode::Type);
+            }
+            (read, json) => {
+                let slot = &mut st.insts[inst].slots[child.slot];
+                match read_value(form, read, json) {
                     Ok(None) => {}
                     Ok(Some(v)) => {
                         slot.raw = Raw::Given;
@@ -270,59 +289,47 @@ pub(crate) fn load<'d>(
                     Err(code) => slot.raw = Raw::Bad(code),
                 }
             }
-            NodeKind::Group { child_scope, .. } => match (json, child_scope) {
-                (Json::Null, _) => {}
-                (Json::Object(inner), None) => load(form, st, Some(node), inst, inner),
-                (Json::Array(items), Some(scope)) => {
-                    let mut ids = Vec::with_capacity(items.len());
-                    for item in items {
-                        let child = st.new_inst(form, *scope, Some(inst));
-                        ids.push(child);
-                        match item {
-                            Json::Object(inner) => load(form, st, Some(node), child, inner),
-                            _ => st.insts[child].bad_item = true,
-                        }
-                    }
-                    st.insts[inst].items.push((node, ids));
-                }
-                _ => st.insts[inst].slots[n.slot].raw = Raw::Bad(ErrorCode::Type),
-            },
-            NodeKind::Page => {}
         }
     }
 }
 
 /// Whether two keys are equal; keys are short, and inline beats a call to `memcmp`.
-fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Reads a submitted JSON value as a field's type: `Ok(None)` if absent.
-fn read_value<'d>(
-    form: &Form,
-    ty: &FieldType,
-    json: &'d Json,
-) -> Result<Option<Cell<'d>>, ErrorCode> {
+fn read_value<'d>(form: &Form, read: Read, json: &'d Json) -> Result<Option<Cell<'d>>, ErrorCode> {
     use ErrorCode::{Choice, Format, Type};
     let val = |v| Ok(Some(Cell::Val(v)));
     if json.is_null() {
         return Ok(None);
     }
-    if ty.is_string() {
+    let text = matches!(
+        read,
+        Read::Text
+            | Read::Date
+            | Read::Email
+            | Read::Phone
+            | Read::Iban
+            | Read::Postcode
+            | Read::Choice(_)
+    );
+    if text {
         let Some(s) = json.as_str() else {
             return Err(Type);
         };
         if s.is_empty() {
             return Ok(None);
         }
-        let ok = match ty {
-            FieldType::Date => return parse_date(s).map_or(Err(Format), |d| val(Value::Date(d))),
-            FieldType::Email => formats::is_email(s),
-            FieldType::Phone => formats::is_phone(s),
-            FieldType::Iban => formats::is_iban(s),
-            FieldType::Postcode => formats::is_postcode(s),
-            FieldType::Choice { list } => {
-                if !form.model.list(list).is_some_and(|l| l.accepts(s)) {
+        let ok = match read {
+            Read::Date => return parse_date(s).map_or(Err(Format), |d| val(Value::Date(d))),
+            Read::Email => formats::is_email(s),
+            Read::Phone => formats::is_phone(s),
+            Read::Iban => formats::is_iban(s),
+            Read::Postcode => formats::is_postcode(s),
+            Read::Choice(list) => {
+                if !form.model.lists.get(list).is_some_and(|l| l.accepts(s)) {
                     return Err(Choice);
                 }
                 true
@@ -335,29 +342,29 @@ fn read_value<'d>(
             Err(Format)
         };
     }
-    match ty {
+    match read {
         // An i64 is already a normalized whole decimal.
-        FieldType::Integer if json.is_i64() => json
+        Read::Integer if json.is_i64() => json
             .as_i64()
             .map_or(Err(Type), |i| val(Value::Number(Decimal::from(i)))),
-        FieldType::Integer => match json_decimal(json) {
+        Read::Integer => match json_decimal(json) {
             Some(d) if d.fract().is_zero() => val(Value::Number(d.normalize())),
             _ => Err(Type),
         },
-        FieldType::Decimal => json_decimal(json).map_or(Err(Type), |d| val(Value::Number(d))),
-        FieldType::Money => match json_decimal(json) {
+        Read::Decimal => json_decimal(json).map_or(Err(Type), |d| val(Value::Number(d))),
+        Read::Money => match json_decimal(json) {
             Some(d) if d.normalize().scale() <= 2 => val(Value::Number(d)),
             _ => Err(Type),
         },
-        FieldType::Boolean => json.as_bool().map_or(Err(Type), |b| val(Value::Bool(b))),
-        FieldType::Multichoice { list } => {
+        Read::Boolean => json.as_bool().map_or(Err(Type), |b| val(Value::Bool(b))),
+        Read::Multichoice(list) => {
             let Some(items) = json.as_array() else {
                 return Err(Type);
             };
             if items.is_empty() {
                 return Ok(None);
             }
-            let list = form.model.list(list);
+            let list = form.model.lists.get(list);
             let mut keys: Vec<String> = Vec::with_capacity(items.len());
             let mut bad_choice = false;
             for item in items {
@@ -375,7 +382,7 @@ fn read_value<'d>(
                 val(Value::List(keys))
             }
         }
-        FieldType::File => read_file(json).map_or(Err(Type), |f| val(Value::File(Box::new(f)))),
+        Read::File => read_file(json).map_or(Err(Type), |f| val(Value::File(Box::new(f)))),
         _ => Err(Type),
     }
 }
@@ -497,7 +504,7 @@ impl Data<'_> {
             return false;
         }
         match self.rest.clone().next() {
-            Some((k, v)) if same_key(k, key) && as_is(v) => {
+            Some((k, v)) if same_key(k.as_bytes(), key.as_bytes()) && as_is(v) => {
                 self.rest.next();
                 self.same += 1;
                 true
