@@ -170,8 +170,19 @@ impl<'d> State<'d> {
     }
 
     pub fn slot(&self, form: &Form, node: NodeId, inst: usize) -> Option<&Slot<'d>> {
-        let owner = self.owner(form, node, inst)?;
-        self.insts[owner].slots.get(form.nodes[node].slot)
+        let n = &form.nodes[node];
+        self.slot_in(n.scope, n.slot, inst)
+    }
+
+    /// The slot `slot` of `scope`, seen from `inst`.
+    pub fn slot_in(&self, scope: usize, slot: usize, mut inst: usize) -> Option<&Slot<'d>> {
+        loop {
+            let i = &self.insts[inst];
+            if i.scope == scope {
+                return i.slots.get(slot);
+            }
+            inst = i.parent?;
+        }
     }
 
     pub fn items(&self, group: NodeId, inst: usize) -> &[usize] {

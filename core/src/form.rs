@@ -164,9 +164,41 @@ pub(crate) struct Container {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Child {
     pub node: NodeId,
+    /// The scope and index of the node's slot.
+    pub scope: usize,
     pub slot: usize,
     key: (u32, u32),
     pub read: Read,
+    /// What the walk must look at, as [`check`] bits (fields only).
+    pub checks: u8,
+}
+
+/// The bits of [`Child::checks`].
+pub(crate) mod check {
+    /// A computed value.
+    pub const COMPUTED: u8 = 1;
+    /// Always required.
+    pub const REQUIRED: u8 = 2;
+    /// Required under a condition.
+    pub const REQUIRED_WHEN: u8 = 4;
+    /// Bounds, lengths, a pattern or file limits to check.
+    pub const CONSTRAINED: u8 = 8;
+}
+
+impl Read {
+    /// Whether the JSON is a string.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Read::Text
+                | Read::Date
+                | Read::Email
+                | Read::Phone
+                | Read::Iban
+                | Read::Postcode
+                | Read::Choice(_)
+        )
+    }
 }
 
 /// How to read a child's JSON.
@@ -218,6 +250,41 @@ impl Container {
             let n = &nodes[id];
             let start = self.keys.len() as u32;
             self.keys.push_str(&n.key);
+            let mut checks = 0;
+            if let NodeKind::Field {
+                field,
+                required_when,
+                min,
+                max,
+                value,
+                pattern,
+                ..
+            } = &n.kind
+            {
+                let flags = [
+                    (value.is_some(), check::COMPUTED),
+                    (
+                        matches!(field.required, Some(Required::Always)),
+                        check::REQUIRED,
+                    ),
+                    (required_when.is_some(), check::REQUIRED_WHEN),
+                    (
+                        min.is_some()
+                            || max.is_some()
+                            || field.minlength.is_some()
+                            || field.maxlength.is_some()
+                            || pattern.is_some()
+                            || !field.accept.is_empty()
+                            || field.maxsize.is_some(),
+                        check::CONSTRAINED,
+                    ),
+                ];
+                for (on, bit) in flags {
+                    if on {
+                        checks |= bit;
+                    }
+                }
+            }
             let read = match &n.kind {
                 NodeKind::Field { field, .. } => match &field.ty {
                     FieldType::Text | FieldType::Textarea => Read::Text,
@@ -242,9 +309,11 @@ impl Container {
             };
             self.packed.push(Child {
                 node: id,
+                scope: n.scope,
                 slot: n.slot,
                 key: (start, self.keys.len() as u32),
                 read,
+                checks,
             });
         }
     }

@@ -10,10 +10,10 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use crate::eval::{Cell, Raw, Slot, State, VRef};
-use crate::form::{Form, NodeId, NodeKind, Read};
+use crate::form::{check, Child, Form, NodeId, NodeKind, Read};
 use crate::formats;
 use crate::messages::{message, message_lang, MsgArgs};
-use crate::model::{FieldType, Required};
+use crate::model::FieldType;
 use crate::value::{format_date, parse_date, round_money, FileValue, Value};
 
 /// The error codes of SPEC section 3.
@@ -305,17 +305,7 @@ fn read_value<'d>(form: &Form, read: Read, json: &'d Json) -> Result<Option<Cell
     if json.is_null() {
         return Ok(None);
     }
-    let text = matches!(
-        read,
-        Read::Text
-            | Read::Date
-            | Read::Email
-            | Read::Phone
-            | Read::Iban
-            | Read::Postcode
-            | Read::Choice(_)
-    );
-    if text {
+    if read.is_text() {
         let Some(s) = json.as_str() else {
             return Err(Type);
         };
@@ -496,7 +486,7 @@ struct Data<'o> {
 impl Data<'_> {
     /// Takes the next submitted entry as the accepted one if it is `key` and its JSON
     /// is what the accepted data would hold (`as_is`); false if `insert` must follow.
-    fn keep(&mut self, key: &str, as_is: impl FnOnce(&Json) -> bool) -> bool {
+    fn keep(&mut self, key: &[u8], as_is: impl FnOnce(&Json) -> bool) -> bool {
         if !self.on {
             return true;
         }
@@ -504,7 +494,7 @@ impl Data<'_> {
             return false;
         }
         match self.rest.clone().next() {
-            Some((k, v)) if same_key(k.as_bytes(), key.as_bytes()) && as_is(v) => {
+            Some((k, v)) if same_key(k.as_bytes(), key) && as_is(v) => {
                 self.rest.next();
                 self.same += 1;
                 true
@@ -553,7 +543,7 @@ struct Out<'a, 'd> {
     path: String,
     /// The pointer token of the field being looked at within it, if any: its path
     /// is only written out for an error.
-    leaf: Option<&'a str>,
+    leaf: Option<NodeId>,
     /// Whether to build the accepted data (not needed by [`Form::errors`]).
     build: bool,
 }
@@ -596,7 +586,7 @@ impl<'a, 'd> Out<'a, 'd> {
 
     /// The JSON Pointer of the value being looked at.
     fn here(&self) -> String {
-        match self.leaf {
+        match self.leaf.map(|n| self.form.nodes[n].pointer_key.as_str()) {
             Some(leaf) => {
                 let mut p = String::with_capacity(self.path.len() + 1 + leaf.len());
                 p.push_str(&self.path);
@@ -631,33 +621,38 @@ impl<'a, 'd> Out<'a, 'd> {
             map: None,
         };
         let base = self.path.len();
-        for &node in &container.children {
-            let n = &form.nodes[node];
-            let Some(slot) = self.st.slot(form, node, inst) else {
+        for (&node, c) in container.children.iter().zip(&container.packed) {
+            let Some(slot) = self.st.slot_in(c.scope, c.slot, inst) else {
                 continue;
             };
             if !slot.visible {
                 continue;
             }
-            match &n.kind {
-                NodeKind::Field { field, value, .. } => {
-                    self.leaf = Some(&n.pointer_key);
-                    let accepted = self.field(node, inst, slot);
-                    self.leaf = None;
-                    if let Some(cell) = accepted {
-                        // A value as submitted: the accepted data repeats its JSON when
-                        // that is how the value is written back (integers: if i64).
-                        let given = value.is_none() && matches!(slot.raw, Raw::Given);
-                        let as_is = |j: &Json| match &field.ty {
-                            FieldType::Integer => j.is_i64(),
-                            FieldType::Boolean | FieldType::Multichoice { .. } => true,
-                            ty => ty.is_string(),
-                        };
-                        if !(given && data.keep(&n.key, as_is)) {
+            if !matches!(c.read, Read::Group | Read::Repeat(_)) {
+                self.leaf = Some(node);
+                let accepted = self.field(c, slot, inst);
+                self.leaf = None;
+                if let Some(cell) = accepted {
+                    // A value as submitted: the accepted data repeats its JSON when
+                    // that is how the value is written back (integers: if i64).
+                    let given = c.checks & check::COMPUTED == 0 && matches!(slot.raw, Raw::Given);
+                    let as_is = |j: &Json| match c.read {
+                        Read::Integer => j.is_i64(),
+                        Read::Boolean | Read::Multichoice(_) => true,
+                        read => read.is_text(),
+                    };
+                    if !(given && data.keep(container.key(c), as_is)) {
+                        let n = &form.nodes[node];
+                        if let NodeKind::Field { field, .. } = &n.kind {
                             data.insert(&n.key, || cell_json(&field.ty, cell));
                         }
                     }
                 }
+                continue;
+            }
+            let n = &form.nodes[node];
+            match &n.kind {
+                NodeKind::Field { .. } => {}
                 NodeKind::Group { repeat, .. } => {
                     self.path.push('/');
                     self.path.push_str(&n.pointer_key);
@@ -671,7 +666,7 @@ impl<'a, 'd> Out<'a, 'd> {
                                 match self.container(Some(node), inst, inner) {
                                     Built::Same if inner.is_empty() => {}
                                     Built::Same => {
-                                        if !data.keep(&n.key, |_| true) {
+                                        if !data.keep(n.key.as_bytes(), |_| true) {
                                             data.insert(&n.key, || Json::Object(inner.clone()));
                                         }
                                     }
@@ -800,112 +795,120 @@ impl<'a, 'd> Out<'a, 'd> {
 
     /// Reports the errors of a visible field (at the current path) and returns its
     /// accepted value.
-    fn field(&mut self, node: NodeId, inst: usize, slot: &'a Slot<'d>) -> Option<&'a Cell<'d>> {
-        let form = self.form;
-        let st = self.st;
-        let NodeKind::Field {
-            field,
-            required_when,
-            min,
-            max,
-            pattern,
-            value: computed,
-            ..
-        } = &form.nodes[node].kind
-        else {
-            return None;
-        };
-        if computed.is_none() {
+    fn field(&mut self, c: &Child, slot: &'a Slot<'d>, inst: usize) -> Option<&'a Cell<'d>> {
+        let computed = c.checks & check::COMPUTED != 0;
+        if !computed {
             if let Raw::Bad(code) = slot.raw {
-                self.push(Some(node), "", code, Detail::default());
+                self.push(Some(c.node), "", code, Detail::default());
                 return None;
             }
         }
         let Some(cell) = &slot.value else {
-            let required = match &field.required {
-                Some(Required::Always) => true,
-                Some(Required::When(_)) => required_when
-                    .as_ref()
-                    .is_some_and(|c| st.holds(form, c, inst)),
-                None => false,
-            };
-            if required && computed.is_none() {
-                self.push(Some(node), "", ErrorCode::Required, Detail::default());
+            let required = c.checks & check::REQUIRED != 0
+                || (c.checks & check::REQUIRED_WHEN != 0 && self.required_when(c.node, inst));
+            if required && !computed {
+                self.push(Some(c.node), "", ErrorCode::Required, Detail::default());
             }
             return None;
         };
-        let value = cell.view();
-        if computed.is_none() {
-            if min.is_some() || max.is_some() {
-                self.bounds(node, inst, value, min.as_ref(), max.as_ref(), &field.ty);
+        if !computed && c.checks & check::CONSTRAINED != 0 {
+            self.constraints(c.node, inst, cell.view());
+        }
+        Some(cell)
+    }
+
+    /// Whether the condition of a field's `required when` holds.
+    fn required_when(&self, node: NodeId, inst: usize) -> bool {
+        match &self.form.nodes[node].kind {
+            NodeKind::Field {
+                required_when: Some(c),
+                ..
+            } => self.st.holds(self.form, c, inst),
+            _ => false,
+        }
+    }
+
+    /// Reports a value of a field that breaks its bounds, lengths, pattern or file limits.
+    fn constraints(&mut self, node: NodeId, inst: usize, value: VRef<'_>) {
+        let form = self.form;
+        let NodeKind::Field {
+            field,
+            min,
+            max,
+            pattern,
+            ..
+        } = &form.nodes[node].kind
+        else {
+            return;
+        };
+        if min.is_some() || max.is_some() {
+            self.bounds(node, inst, value, min.as_ref(), max.as_ref(), &field.ty);
+        }
+        let len = match value {
+            // At most as many characters as bytes: only count when it can matter.
+            VRef::Text(t)
+                if field.minlength.is_some()
+                    || field.maxlength.is_some_and(|m| t.len() as u64 > m) =>
+            {
+                Some(t.chars().count() as u64)
             }
-            let len = match value {
-                // At most as many characters as bytes: only count when it can matter.
-                VRef::Text(t)
-                    if field.minlength.is_some()
-                        || field.maxlength.is_some_and(|m| t.len() as u64 > m) =>
-                {
-                    Some(t.chars().count() as u64)
-                }
-                VRef::Val(Value::List(l)) => Some(l.len() as u64),
-                _ => None,
-            };
-            if let Some(len) = len {
-                if let Some(m) = field.minlength.filter(|m| len < *m) {
-                    self.push(
-                        Some(node),
-                        "",
-                        ErrorCode::Minlength,
-                        Detail {
-                            bound: m.to_string(),
-                        },
-                    );
-                }
-                if let Some(m) = field.maxlength.filter(|m| len > *m) {
-                    self.push(
-                        Some(node),
-                        "",
-                        ErrorCode::Maxlength,
-                        Detail {
-                            bound: m.to_string(),
-                        },
-                    );
-                }
+            VRef::Val(Value::List(l)) => Some(l.len() as u64),
+            _ => None,
+        };
+        if let Some(len) = len {
+            if let Some(m) = field.minlength.filter(|m| len < *m) {
+                self.push(
+                    Some(node),
+                    "",
+                    ErrorCode::Minlength,
+                    Detail {
+                        bound: m.to_string(),
+                    },
+                );
             }
-            if let (Some(re), VRef::Text(t)) = (pattern, value) {
-                if !re.is_match(t) {
-                    match field.pattern.as_ref().and_then(|p| p.message.as_ref()) {
-                        Some(text) => self.push_text(ErrorCode::Pattern, text),
-                        None => self.push(Some(node), "", ErrorCode::Pattern, Detail::default()),
-                    }
-                }
+            if let Some(m) = field.maxlength.filter(|m| len > *m) {
+                self.push(
+                    Some(node),
+                    "",
+                    ErrorCode::Maxlength,
+                    Detail {
+                        bound: m.to_string(),
+                    },
+                );
             }
-            if let VRef::Val(Value::File(f)) = value {
-                if !field.accept.is_empty()
-                    && !formats::media_type_accepted(&f.media_type, &field.accept)
-                {
-                    self.push(
-                        Some(node),
-                        "",
-                        ErrorCode::FileType,
-                        Detail {
-                            bound: field.accept.join(", "),
-                        },
-                    );
-                }
-                if let Some(max) = field.maxsize.filter(|m| f.size > *m) {
-                    self.push(
-                        Some(node),
-                        "",
-                        ErrorCode::FileSize,
-                        Detail {
-                            bound: show_size(max),
-                        },
-                    );
+        }
+        if let (Some(re), VRef::Text(t)) = (pattern, value) {
+            if !re.is_match(t) {
+                match field.pattern.as_ref().and_then(|p| p.message.as_ref()) {
+                    Some(text) => self.push_text(ErrorCode::Pattern, text),
+                    None => self.push(Some(node), "", ErrorCode::Pattern, Detail::default()),
                 }
             }
         }
-        Some(cell)
+        if let VRef::Val(Value::File(f)) = value {
+            if !field.accept.is_empty()
+                && !formats::media_type_accepted(&f.media_type, &field.accept)
+            {
+                self.push(
+                    Some(node),
+                    "",
+                    ErrorCode::FileType,
+                    Detail {
+                        bound: field.accept.join(", "),
+                    },
+                );
+            }
+            if let Some(max) = field.maxsize.filter(|m| f.size > *m) {
+                self.push(
+                    Some(node),
+                    "",
+                    ErrorCode::FileSize,
+                    Detail {
+                        bound: show_size(max),
+                    },
+                );
+            }
+        }
     }
 }
 
