@@ -77,8 +77,8 @@ pub(crate) struct Compiler<'a> {
     param_types: HashMap<String, Ty>,
     list_keys: HashMap<String, Vec<String>>,
     languages: Vec<String>,
-    /// Where each page, group and field is declared, for cycle reports (`field a.b`).
-    spans: HashMap<String, Span>,
+    /// Where each page of the form is first declared, by id; for cycle reports.
+    page_spans: HashMap<String, Span>,
     /// The symbol declared at an id's span.
     sym_of_span: HashMap<Span, SymId>,
     /// For an adaptation: where the base is named (symbols of the base point here).
@@ -114,7 +114,7 @@ impl Compiler<'_> {
             param_types: HashMap::new(),
             list_keys: HashMap::new(),
             languages: Vec::new(),
-            spans: HashMap::new(),
+            page_spans: HashMap::new(),
             sym_of_span: HashMap::new(),
             base_span: None,
             patterns: HashMap::new(),
@@ -389,12 +389,11 @@ impl Compiler<'_> {
         }
 
         // Pass 4: declare every field and group so references may point forwards.
-        let mut page_spans: HashMap<String, Span> = HashMap::new();
         for item in &form.items {
             let FormItemKind::Page(p) = &item.kind else {
                 continue;
             };
-            if let Some(first) = page_spans.get(&p.id.name) {
+            if let Some(first) = self.page_spans.get(&p.id.name) {
                 self.error(
                     Diagnostic::new(
                         Code::Duplicate,
@@ -404,8 +403,7 @@ impl Compiler<'_> {
                     .with_label(*first, "first defined here"),
                 );
             } else {
-                page_spans.insert(p.id.name.clone(), p.id.span);
-                self.spans.insert(format!("page {}", p.id.name), p.id.span);
+                self.page_spans.insert(p.id.name.clone(), p.id.span);
             }
             self.declare(&p.items, None, "");
         }
@@ -549,10 +547,7 @@ impl Compiler<'_> {
         match efa_core::Form::new(model) {
             Ok(form) => Some(form.into_model()),
             Err(efa_core::ModelError::Cycle { paths }) => {
-                let spans: Vec<Span> = paths
-                    .iter()
-                    .filter_map(|p| self.spans.get(p).copied())
-                    .collect();
+                let spans: Vec<Span> = paths.iter().filter_map(|p| self.declared_at(p)).collect();
                 let at = spans.first().copied().unwrap_or(at);
                 let mut d = Diagnostic::new(
                     Code::Cycle,
@@ -578,6 +573,30 @@ impl Compiler<'_> {
                 None
             }
         }
+    }
+
+    /// Where the page, group or field of a cycle report (`page p`, `field a.b`) is first
+    /// declared in the source; `None` for what comes from an adaptation's base. Looked up
+    /// only when there is a cycle to report.
+    fn declared_at(&self, what: &str) -> Option<Span> {
+        let (kind, path) = what.split_once(' ')?;
+        if kind == "page" {
+            return self.page_spans.get(path).copied();
+        }
+        // Symbols seeded from a base carry the base's span; the first declared is meant.
+        self.symbols
+            .syms
+            .iter()
+            .find(|s| {
+                let is_field = matches!(s.kind, SymKind::Field(_));
+                let kind_fits = if kind == "field" {
+                    is_field
+                } else {
+                    kind == "group" && !is_field
+                };
+                kind_fits && s.path == path && Some(s.span) != self.base_span
+            })
+            .map(|s| s.span)
     }
 
     /// Compiles a list declaration (its id is checked for duplicates by the caller).
@@ -791,14 +810,6 @@ impl Compiler<'_> {
                 self.error(d);
                 // Keep declaring what is inside, against a fresh symbol, to find more errors.
             }
-            let kind_name = if matches!(kind, SymKind::Field(_)) {
-                "field"
-            } else {
-                "group"
-            };
-            self.spans
-                .entry(format!("{kind_name} {path}"))
-                .or_insert(id.span);
             self.symbols.syms.push(Sym {
                 kind,
                 path: path.clone(),
