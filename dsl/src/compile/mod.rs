@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use efa_core::expr::{Expr as CExpr, Lit, UnOp};
 use efa_core::model::{Codelist, Fee, FieldType, FimRef, FormModel, List, ListOption, Param, Text};
+use rustc_hash::FxHashMap;
 
 use self::expr::{Ctx, Ty};
 use self::scope::{did_you_mean, Sym, SymId, SymKind, Symbols};
@@ -74,18 +75,18 @@ pub fn compile_form(form: &ast::FormDecl) -> Compiled {
 pub(crate) struct Compiler<'a> {
     diags: Vec<Diagnostic>,
     symbols: Symbols,
-    param_types: HashMap<String, Ty>,
-    list_keys: HashMap<String, Vec<String>>,
+    param_types: FxHashMap<String, Ty>,
+    list_keys: FxHashMap<String, Vec<String>>,
     languages: Vec<String>,
     /// Where each page of the form is first declared, by id; for cycle reports.
-    page_spans: HashMap<String, Span>,
+    page_spans: FxHashMap<String, Span>,
     /// The symbol declared at an id's span.
-    sym_of_span: HashMap<Span, SymId>,
+    sym_of_span: FxHashMap<Span, SymId>,
     /// For an adaptation: where the base is named (symbols of the base point here).
     base_span: Option<Span>,
     /// Each distinct pattern checked so far: forms repeat the same few patterns on many
     /// fields, and building a regex costs more than compiling the field around it.
-    patterns: HashMap<String, Result<(), String>>,
+    patterns: FxHashMap<String, Result<(), String>>,
     _life: std::marker::PhantomData<&'a ()>,
 }
 
@@ -111,13 +112,13 @@ impl Compiler<'_> {
         Compiler {
             diags: Vec::new(),
             symbols: Symbols::default(),
-            param_types: HashMap::new(),
-            list_keys: HashMap::new(),
+            param_types: FxHashMap::default(),
+            list_keys: FxHashMap::default(),
             languages: Vec::new(),
-            page_spans: HashMap::new(),
-            sym_of_span: HashMap::new(),
+            page_spans: FxHashMap::default(),
+            sym_of_span: FxHashMap::default(),
             base_span: None,
-            patterns: HashMap::new(),
+            patterns: FxHashMap::default(),
             _life: std::marker::PhantomData,
         }
     }
