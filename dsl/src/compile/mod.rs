@@ -45,7 +45,20 @@ pub fn compile(sources: &SourceMap, file: FileId) -> Compiled {
 
 /// Compiles the file `file` of `sources`; an adaptation's base is read through `loader`.
 pub fn compile_with(sources: &SourceMap, file: FileId, loader: &mut dyn BaseLoader) -> Compiled {
-    match crate::syntax::parse(sources.text(file), file) {
+    compile_text(sources.text(file), file, loader)
+}
+
+/// Compiles a source text on its own (file name `<input>`); handy in tests and examples.
+pub fn compile_str(source: &str) -> Result<FormModel, Vec<Diagnostic>> {
+    // `FileId(0)` is the id `SourceMap::add` gives a first file. The map itself is not
+    // needed: nothing is shown here, and it would copy the text and index its lines.
+    let c = compile_text(source, FileId(0), &mut NoBase);
+    c.model.ok_or(c.diagnostics)
+}
+
+/// Compiles `text` as the file `file`; an adaptation's base is read through `loader`.
+fn compile_text(text: &str, file: FileId, loader: &mut dyn BaseLoader) -> Compiled {
+    match crate::syntax::parse(text, file) {
         Err(diagnostics) => Compiled {
             model: None,
             diagnostics,
@@ -55,14 +68,6 @@ pub fn compile_with(sources: &SourceMap, file: FileId, loader: &mut dyn BaseLoad
             ast::Document::Adapt(decl) => compile_adapt(decl, loader),
         },
     }
-}
-
-/// Compiles a source text on its own (file name `<input>`); handy in tests and examples.
-pub fn compile_str(source: &str) -> Result<FormModel, Vec<Diagnostic>> {
-    let mut sources = SourceMap::new();
-    let file = sources.add("<input>", source);
-    let c = compile(&sources, file);
-    c.model.ok_or(c.diagnostics)
 }
 
 /// Compiles a parsed form declaration.
