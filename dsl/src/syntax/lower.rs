@@ -196,7 +196,7 @@ impl<'t> Lower<'t> {
     }
 
     /// The children of `n` that carry content (no punctuation, no keywords).
-    fn kids(&self, n: NodeId) -> impl Iterator<Item = NodeId> + 't {
+    fn kids(&self, n: NodeId) -> impl Iterator<Item = NodeId> + Clone + 't {
         let tree = self.tree;
         tree.children(n)
             .filter(move |&k| !is_token(tree.node(k).rule))
@@ -468,8 +468,8 @@ impl<'t> Lower<'t> {
 
     // ------------------------------------------------------------ pages and groups
 
-    fn body(&mut self, items: impl Iterator<Item = NodeId>) -> Option<Vec<BodyItem>> {
-        let mut out = Vec::new();
+    fn body(&mut self, items: impl Iterator<Item = NodeId> + Clone) -> Option<Vec<BodyItem>> {
+        let mut out = Vec::with_capacity(items.clone().count());
         for item in items {
             out.push(self.body_item(self.first(item)?)?);
         }
@@ -484,7 +484,8 @@ impl<'t> Lower<'t> {
             Rule::b_field => {
                 let id = self.ident(it.next()?);
                 let ty = self.type_expr(it.next()?)?;
-                let mut props = Vec::new();
+                // Sized up front: properties are large, and fields have several.
+                let mut props = Vec::with_capacity(it.clone().count());
                 for p in it {
                     props.push(self.prop(self.first(p)?)?);
                 }
@@ -725,7 +726,7 @@ impl<'t> Lower<'t> {
         let span = self.span(n);
         let mut it = self.kids(n);
         let default = self.string(it.next()?);
-        let mut translations = Vec::new();
+        let mut translations = Vec::with_capacity(it.clone().count());
         for t in it {
             let mut tk = self.kids(t);
             let lang = self.ident(tk.next()?);
