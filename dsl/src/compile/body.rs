@@ -31,7 +31,8 @@ impl Compiler<'_> {
         owner: &str,
     ) -> (Vec<Item>, Option<CExpr>) {
         let ctx = Ctx { container };
-        let mut out = Vec::new();
+        // At most one item per entry; items are large, so no regrowing.
+        let mut out = Vec::with_capacity(items.len());
         let mut visible: Option<(CExpr, Span)> = None;
         for item in items {
             match &item.kind {

@@ -11,7 +11,7 @@
 //!
 //! Keep it in step with `Form::new` (core/src/form.rs): it may be stricter, never looser.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use efa_core::expr::Expr;
 use efa_core::model::{FieldType, FormModel, Item, Required};
@@ -30,9 +30,9 @@ struct Check<'m> {
     /// Parent of each scope (scope 0 is the form).
     scopes: Vec<Option<usize>>,
     /// Dotted data path (through groups) to node.
-    by_path: HashMap<String, usize>,
+    by_path: FxHashMap<String, usize>,
     /// Keys per container (`None`: the form): a second one is a duplicate.
-    keys: HashSet<(Option<usize>, &'m str)>,
+    keys: FxHashSet<(Option<usize>, &'m str)>,
     /// What each node's evaluation reads (parents included).
     deps: Vec<Vec<usize>>,
     /// Expressions to resolve once every node is known: (node, expression, scope,
@@ -48,8 +48,8 @@ pub(super) fn surely_loads(model: &FormModel, pattern_ok: &mut dyn FnMut(&str) -
         model,
         nodes: Vec::new(),
         scopes: vec![None],
-        by_path: HashMap::new(),
-        keys: HashSet::new(),
+        by_path: FxHashMap::default(),
+        keys: FxHashSet::default(),
         deps: Vec::new(),
         exprs: Vec::new(),
         lists_ok: true,

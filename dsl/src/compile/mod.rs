@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use efa_core::expr::{Expr as CExpr, Lit, UnOp};
 use efa_core::model::{Codelist, Fee, FieldType, FimRef, FormModel, List, ListOption, Param, Text};
+use rustc_hash::FxHashMap;
 
 use self::expr::{Ctx, Ty};
 use self::scope::{did_you_mean, Sym, SymId, SymKind, Symbols};
@@ -44,7 +45,20 @@ pub fn compile(sources: &SourceMap, file: FileId) -> Compiled {
 
 /// Compiles the file `file` of `sources`; an adaptation's base is read through `loader`.
 pub fn compile_with(sources: &SourceMap, file: FileId, loader: &mut dyn BaseLoader) -> Compiled {
-    match crate::syntax::parse(sources.text(file), file) {
+    compile_text(sources.text(file), file, loader)
+}
+
+/// Compiles a source text on its own (file name `<input>`); handy in tests and examples.
+pub fn compile_str(source: &str) -> Result<FormModel, Vec<Diagnostic>> {
+    // `FileId(0)` is the id `SourceMap::add` gives a first file. The map itself is not
+    // needed: nothing is shown here, and it would copy the text and index its lines.
+    let c = compile_text(source, FileId(0), &mut NoBase);
+    c.model.ok_or(c.diagnostics)
+}
+
+/// Compiles `text` as the file `file`; an adaptation's base is read through `loader`.
+fn compile_text(text: &str, file: FileId, loader: &mut dyn BaseLoader) -> Compiled {
+    match crate::syntax::parse(text, file) {
         Err(diagnostics) => Compiled {
             model: None,
             diagnostics,
@@ -54,14 +68,6 @@ pub fn compile_with(sources: &SourceMap, file: FileId, loader: &mut dyn BaseLoad
             ast::Document::Adapt(decl) => compile_adapt(decl, loader),
         },
     }
-}
-
-/// Compiles a source text on its own (file name `<input>`); handy in tests and examples.
-pub fn compile_str(source: &str) -> Result<FormModel, Vec<Diagnostic>> {
-    let mut sources = SourceMap::new();
-    let file = sources.add("<input>", source);
-    let c = compile(&sources, file);
-    c.model.ok_or(c.diagnostics)
 }
 
 /// Compiles a parsed form declaration.
@@ -74,18 +80,18 @@ pub fn compile_form(form: &ast::FormDecl) -> Compiled {
 pub(crate) struct Compiler<'a> {
     diags: Vec<Diagnostic>,
     symbols: Symbols,
-    param_types: HashMap<String, Ty>,
-    list_keys: HashMap<String, Vec<String>>,
+    param_types: FxHashMap<String, Ty>,
+    list_keys: FxHashMap<String, Vec<String>>,
     languages: Vec<String>,
-    /// Where each page, group and field is declared, for cycle reports (`field a.b`).
-    spans: HashMap<String, Span>,
+    /// Where each page of the form is first declared, by id; for cycle reports.
+    page_spans: FxHashMap<String, Span>,
     /// The symbol declared at an id's span.
-    sym_of_span: HashMap<Span, SymId>,
+    sym_of_span: FxHashMap<Span, SymId>,
     /// For an adaptation: where the base is named (symbols of the base point here).
     base_span: Option<Span>,
     /// Each distinct pattern checked so far: forms repeat the same few patterns on many
     /// fields, and building a regex costs more than compiling the field around it.
-    patterns: HashMap<String, Result<(), String>>,
+    patterns: FxHashMap<String, Result<(), String>>,
     _life: std::marker::PhantomData<&'a ()>,
 }
 
@@ -111,13 +117,13 @@ impl Compiler<'_> {
         Compiler {
             diags: Vec::new(),
             symbols: Symbols::default(),
-            param_types: HashMap::new(),
-            list_keys: HashMap::new(),
+            param_types: FxHashMap::default(),
+            list_keys: FxHashMap::default(),
             languages: Vec::new(),
-            spans: HashMap::new(),
-            sym_of_span: HashMap::new(),
+            page_spans: FxHashMap::default(),
+            sym_of_span: FxHashMap::default(),
             base_span: None,
-            patterns: HashMap::new(),
+            patterns: FxHashMap::default(),
             _life: std::marker::PhantomData,
         }
     }
@@ -389,12 +395,11 @@ impl Compiler<'_> {
         }
 
         // Pass 4: declare every field and group so references may point forwards.
-        let mut page_spans: HashMap<String, Span> = HashMap::new();
         for item in &form.items {
             let FormItemKind::Page(p) = &item.kind else {
                 continue;
             };
-            if let Some(first) = page_spans.get(&p.id.name) {
+            if let Some(first) = self.page_spans.get(&p.id.name) {
                 self.error(
                     Diagnostic::new(
                         Code::Duplicate,
@@ -404,8 +409,7 @@ impl Compiler<'_> {
                     .with_label(*first, "first defined here"),
                 );
             } else {
-                page_spans.insert(p.id.name.clone(), p.id.span);
-                self.spans.insert(format!("page {}", p.id.name), p.id.span);
+                self.page_spans.insert(p.id.name.clone(), p.id.span);
             }
             self.declare(&p.items, None, "");
         }
@@ -549,10 +553,7 @@ impl Compiler<'_> {
         match efa_core::Form::new(model) {
             Ok(form) => Some(form.into_model()),
             Err(efa_core::ModelError::Cycle { paths }) => {
-                let spans: Vec<Span> = paths
-                    .iter()
-                    .filter_map(|p| self.spans.get(p).copied())
-                    .collect();
+                let spans: Vec<Span> = paths.iter().filter_map(|p| self.declared_at(p)).collect();
                 let at = spans.first().copied().unwrap_or(at);
                 let mut d = Diagnostic::new(
                     Code::Cycle,
@@ -578,6 +579,30 @@ impl Compiler<'_> {
                 None
             }
         }
+    }
+
+    /// Where the page, group or field of a cycle report (`page p`, `field a.b`) is first
+    /// declared in the source; `None` for what comes from an adaptation's base. Looked up
+    /// only when there is a cycle to report.
+    fn declared_at(&self, what: &str) -> Option<Span> {
+        let (kind, path) = what.split_once(' ')?;
+        if kind == "page" {
+            return self.page_spans.get(path).copied();
+        }
+        // Symbols seeded from a base carry the base's span; the first declared is meant.
+        self.symbols
+            .syms
+            .iter()
+            .find(|s| {
+                let is_field = matches!(s.kind, SymKind::Field(_));
+                let kind_fits = if kind == "field" {
+                    is_field
+                } else {
+                    kind == "group" && !is_field
+                };
+                kind_fits && s.path == path && Some(s.span) != self.base_span
+            })
+            .map(|s| s.span)
     }
 
     /// Compiles a list declaration (its id is checked for duplicates by the caller).
@@ -791,14 +816,6 @@ impl Compiler<'_> {
                 self.error(d);
                 // Keep declaring what is inside, against a fresh symbol, to find more errors.
             }
-            let kind_name = if matches!(kind, SymKind::Field(_)) {
-                "field"
-            } else {
-                "group"
-            };
-            self.spans
-                .entry(format!("{kind_name} {path}"))
-                .or_insert(id.span);
             self.symbols.syms.push(Sym {
                 kind,
                 path: path.clone(),

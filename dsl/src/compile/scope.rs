@@ -1,9 +1,8 @@
 //! The symbol table: every field and group of a form, by container, so names resolve
 //! lexically (innermost group first, then outwards to the form, then parameters).
 
-use std::collections::HashMap;
-
 use efa_core::model::FieldType;
+use rustc_hash::FxHashMap;
 
 use crate::span::Span;
 
@@ -32,7 +31,7 @@ pub(crate) struct Sym {
 pub(crate) struct Symbols {
     pub syms: Vec<Sym>,
     /// Children of the form (key `None`) and of each group.
-    pub children: HashMap<Option<SymId>, HashMap<String, SymId>>,
+    pub children: FxHashMap<Option<SymId>, FxHashMap<String, SymId>>,
 }
 
 impl Symbols {

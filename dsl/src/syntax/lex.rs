@@ -2,9 +2,10 @@
 //!
 //! It splits the source into coarse tokens, skipping strings and comments exactly like
 //! the grammar does (a string ends at its closing quote or at the end of the line; a
-//! comment runs from `//` to the end of the line). The pre-scan uses it to collect the
-//! comments and to bound bracket nesting before pest recurses; the error mapper uses it
-//! to name the token at an error and the block around it.
+//! comment runs from `//` to the end of the line). The error mapper uses it to name the
+//! token at an error and the block around it. The pre-scan, which collects the comments
+//! and bounds bracket nesting before pest recurses, reads strings and comments the same
+//! way but skips everything else byte by byte.
 
 use crate::ast::Comment;
 use crate::diagnostic::{Code, Diagnostic};
@@ -157,31 +158,65 @@ pub(crate) struct PreScan {
 
 /// Collects the comments and checks that brackets do not nest more than
 /// [`MAX_NESTING`] levels deep. Linear in the source; never recurses.
+///
+/// It finds what the [`Lexer`] would: only strings, comments and brackets matter here,
+/// and no other token contains a quote, a slash or a bracket (nor does any byte of a
+/// multi-byte character), so the bytes in between are skipped one by one instead of
+/// being split into tokens.
 pub(crate) fn prescan(src: &str, file: FileId) -> Result<PreScan, Diagnostic> {
+    let bytes = src.as_bytes();
     let mut comments = Vec::new();
     let mut depth = 0usize;
-    for (tok, start, end) in Lexer::new(src) {
-        match tok {
-            Tok::Comment => comments.push(Comment {
-                text: src[start + 2..end].to_string(),
-                span: Span::new(file, start, end),
-            }),
-            Tok::Punct => match &src[start..end] {
-                "{" | "(" | "[" => {
-                    depth += 1;
-                    if depth > MAX_NESTING {
-                        return Err(Diagnostic::new(
-                            Code::TooComplex,
-                            Span::new(file, start, end),
-                            format!("nested too deeply (more than {MAX_NESTING} levels)"),
-                        )
-                        .with_hint("split the expression or the groups into smaller parts"));
+    let mut pos = 0;
+    while let Some(&b) = bytes.get(pos) {
+        match b {
+            // A string, up to its closing quote or the end of the line, as `Lexer` reads it.
+            b'"' => {
+                pos += 1;
+                loop {
+                    match bytes.get(pos) {
+                        None | Some(b'\n' | b'\r') => break,
+                        Some(b'"') => {
+                            pos += 1;
+                            break;
+                        }
+                        Some(b'\\') => {
+                            pos += 1;
+                            if !matches!(bytes.get(pos), None | Some(b'\n' | b'\r')) {
+                                pos += 1;
+                            }
+                        }
+                        Some(_) => pos += 1,
                     }
                 }
-                "}" | ")" | "]" => depth = depth.saturating_sub(1),
-                _ => {}
-            },
-            _ => {}
+            }
+            b'/' if bytes.get(pos + 1) == Some(&b'/') => {
+                let start = pos;
+                while !matches!(bytes.get(pos), None | Some(b'\n' | b'\r')) {
+                    pos += 1;
+                }
+                comments.push(Comment {
+                    text: src[start + 2..pos].to_string(),
+                    span: Span::new(file, start, pos),
+                });
+            }
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(Diagnostic::new(
+                        Code::TooComplex,
+                        Span::new(file, pos, pos + 1),
+                        format!("nested too deeply (more than {MAX_NESTING} levels)"),
+                    )
+                    .with_hint("split the expression or the groups into smaller parts"));
+                }
+                pos += 1;
+            }
+            b'}' | b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                pos += 1;
+            }
+            _ => pos += 1,
         }
     }
     Ok(PreScan { comments })

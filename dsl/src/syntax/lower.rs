@@ -1,18 +1,18 @@
-//! pest pairs to the owned AST, in one pass.
+//! pest's parse tree to the owned AST, in one pass over its [flat form](super::tree).
 //!
-//! The grammar guarantees the shape of every pair; where a child is nonetheless missing
+//! The grammar guarantees the shape of every node; where a child is nonetheless missing
 //! the conversion reports an internal error instead of panicking. Values that pest
 //! accepts but that are still wrong (unknown escapes, numbers beyond `u64`, expressions
 //! nested too deeply) are collected as diagnostics while the tree is built, so one run
 //! reports all of them.
 
-use std::sync::LazyLock;
+use std::iter::Peekable;
 
 use efa_core::expr::{BinOp, UnOp};
-use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::iterators::Pairs;
 
 use super::lex::MAX_NESTING;
+use super::tree::{Children, NodeId, Tree};
 use super::Rule;
 use crate::ast::*;
 use crate::diagnostic::{Code, Diagnostic};
@@ -23,39 +23,46 @@ use crate::span::{FileId, Span};
 /// this keeps every recursive walk over the tree (including `Drop`) shallow.
 pub const MAX_EXPR_DEPTH: usize = 256;
 
-/// Loosest to tightest: `or`, `and`, `not`, comparisons and `in`, `+ -`, `* /`, unary `-`.
-static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::op_or, Assoc::Left))
-        .op(Op::infix(Rule::op_and, Assoc::Left))
-        .op(Op::prefix(Rule::op_not))
-        .op(Op::infix(Rule::op_eq, Assoc::Left)
-            | Op::infix(Rule::op_ne, Assoc::Left)
-            | Op::infix(Rule::op_lt, Assoc::Left)
-            | Op::infix(Rule::op_le, Assoc::Left)
-            | Op::infix(Rule::op_gt, Assoc::Left)
-            | Op::infix(Rule::op_ge, Assoc::Left)
-            | Op::infix(Rule::op_in, Assoc::Left))
-        .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
-        .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
-        .op(Op::prefix(Rule::op_neg))
-});
+/// How tightly an operator binds, loosest first: `or`, `and`, `not`, comparisons and
+/// `in`, `+ -`, `* /`, unary `-`. All infix operators are left-associative. `None` for
+/// operands.
+fn binding_power(rule: Rule) -> Option<u8> {
+    use Rule::*;
+    Some(match rule {
+        op_or => 1,
+        op_and => 2,
+        op_not => 3,
+        op_eq | op_ne | op_lt | op_le | op_gt | op_ge | op_in => 4,
+        op_add | op_sub => 5,
+        op_mul | op_div => 6,
+        op_neg => 7,
+        _ => return None,
+    })
+}
 
-/// Converts the `file` pair into the document.
+/// Whether `rule` is a prefix operator.
+fn is_prefix(rule: Rule) -> bool {
+    matches!(rule, Rule::op_neg | Rule::op_not)
+}
+
+/// Converts the `file` pair (pest's only top-level one) into the document.
 pub(super) fn lower_file(
-    mut pairs: Pairs<'_, Rule>,
+    pairs: Pairs<'_, Rule>,
     src: &str,
     file: FileId,
 ) -> Result<Document, Vec<Diagnostic>> {
+    let tree = Tree::new(pairs);
     let mut cx = Lower {
+        tree: &tree,
+        src,
         file,
         errors: Vec::new(),
     };
-    let decl = pairs.next().and_then(|p| {
-        p.into_inner()
-            .find(|p| matches!(p.as_rule(), Rule::form_decl | Rule::adapt_decl))
+    let decl = tree.root().and_then(|root| {
+        tree.children(root)
+            .find(|&p| matches!(cx.rule(p), Rule::form_decl | Rule::adapt_decl))
     });
-    let doc = decl.and_then(|p| match p.as_rule() {
+    let doc = decl.and_then(|p| match cx.rule(p) {
         Rule::form_decl => cx.form(p).map(Document::Form),
         _ => cx.adapt(p).map(Document::Adapt),
     });
@@ -138,26 +145,61 @@ fn is_token(rule: Rule) -> bool {
     )
 }
 
-/// The children of a pair that carry content (no punctuation, no keywords).
-fn kids(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
-    pair.into_inner().filter(|p| !is_token(p.as_rule()))
-}
-
 /// `before|after ID` of an addition.
 type Place = (Placement, Ident);
 
 /// Expression result while building: the node and the depth of its tree.
 type Built = (Expr, usize);
 
-struct Lower {
+/// The operands and operators of one `expr`, as [`Lower::pratt`] consumes them.
+struct Operators<'t> {
+    /// The children of the `expr` not yet arranged.
+    seq: Peekable<Children<'t>>,
+    /// The depth at which its operands are lowered.
+    depth: usize,
+    /// The whole `expr`.
+    whole: Span,
+    /// Whether the tree was cut at [`MAX_EXPR_DEPTH`].
+    failed: bool,
+}
+
+struct Lower<'t> {
+    tree: &'t Tree,
+    src: &'t str,
     file: FileId,
     errors: Vec<Diagnostic>,
 }
 
-impl Lower {
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+impl<'t> Lower<'t> {
+    fn rule(&self, n: NodeId) -> Rule {
+        self.tree.node(n).rule
+    }
+
+    fn span(&self, n: NodeId) -> Span {
+        let node = self.tree.node(n);
+        Span {
+            file: self.file,
+            start: node.start,
+            end: node.end,
+        }
+    }
+
+    /// The source text matched by `n`.
+    fn str_of(&self, n: NodeId) -> &'t str {
+        let node = self.tree.node(n);
+        &self.src[node.start as usize..node.end as usize]
+    }
+
+    /// The first child of `n`: the one alternative of a choice rule such as `form_item`.
+    fn first(&self, n: NodeId) -> Option<NodeId> {
+        self.tree.children(n).next()
+    }
+
+    /// The children of `n` that carry content (no punctuation, no keywords).
+    fn kids(&self, n: NodeId) -> impl Iterator<Item = NodeId> + Clone + 't {
+        let tree = self.tree;
+        tree.children(n)
+            .filter(move |&k| !is_token(tree.node(k).rule))
     }
 
     fn error(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
@@ -168,23 +210,23 @@ impl Lower {
 
     // ------------------------------------------------------------ form
 
-    fn form(&mut self, pair: Pair<'_, Rule>) -> Option<FormDecl> {
-        let span = self.span(&pair);
-        let mut it = kids(pair);
+    fn form(&mut self, n: NodeId) -> Option<FormDecl> {
+        let span = self.span(n);
+        let mut it = self.kids(n);
         let id = self.ident(it.next()?);
         let mut items = Vec::new();
         for item in it {
             // `form_item` wraps exactly one `f_*`.
-            let entry = item.into_inner().next()?;
+            let entry = self.first(item)?;
             items.push(self.form_item(entry)?);
         }
         Some(FormDecl { id, items, span })
     }
 
-    fn form_item(&mut self, pair: Pair<'_, Rule>) -> Option<FormItem> {
-        let span = self.span(&pair);
-        let rule = pair.as_rule();
-        let mut it = kids(pair);
+    fn form_item(&mut self, n: NodeId) -> Option<FormItem> {
+        let span = self.span(n);
+        let rule = self.rule(n);
+        let mut it = self.kids(n);
         let kind = match rule {
             Rule::f_version => FormItemKind::Version(self.string(it.next()?)),
             Rule::f_title => FormItemKind::Title(self.text(it.next()?)?),
@@ -205,9 +247,9 @@ impl Lower {
                 let mut codelist_version = None;
                 let mut options = Vec::new();
                 for p in it {
-                    match p.as_rule() {
+                    match self.rule(p) {
                         Rule::codelist => {
-                            let mut c = kids(p);
+                            let mut c = self.kids(p);
                             codelist = Some(self.string(c.next()?));
                             codelist_version = c.next().map(|v| self.string(v));
                         }
@@ -241,16 +283,16 @@ impl Lower {
 
     // ------------------------------------------------------------ adaptations
 
-    fn adapt(&mut self, pair: Pair<'_, Rule>) -> Option<AdaptDecl> {
-        let span = self.span(&pair);
+    fn adapt(&mut self, n: NodeId) -> Option<AdaptDecl> {
+        let span = self.span(n);
         let mut base = None;
         let mut range = None;
         let mut items = Vec::new();
-        for p in kids(pair) {
-            match p.as_rule() {
+        for p in self.kids(n) {
+            match self.rule(p) {
                 Rule::string if base.is_none() => base = Some(self.string(p)),
                 Rule::string => range = Some(self.string(p)),
-                Rule::adapt_item => items.push(self.adapt_item(p.into_inner().next()?)?),
+                Rule::adapt_item => items.push(self.adapt_item(self.first(p)?)?),
                 _ => return None,
             }
         }
@@ -263,48 +305,48 @@ impl Lower {
     }
 
     /// A dotted path such as `anschrift.plz`.
-    fn path(&mut self, pair: Pair<'_, Rule>) -> Vec<Ident> {
-        kids(pair).map(|p| self.ident(p)).collect()
+    fn path(&mut self, n: NodeId) -> Vec<Ident> {
+        self.kids(n).map(|p| self.ident(p)).collect()
     }
 
     /// The optional `before|after ID` and the body of an `add to` or `add page`.
-    fn placed_body<'i>(
+    fn placed_body(
         &mut self,
-        pairs: impl Iterator<Item = Pair<'i, Rule>>,
+        nodes: impl Iterator<Item = NodeId>,
     ) -> Option<(Option<Place>, Vec<BodyItem>)> {
         let mut place = None;
         let mut body = Vec::new();
-        for p in pairs {
-            match p.as_rule() {
+        for p in nodes {
+            match self.rule(p) {
                 Rule::placement => place = Some(self.placement(p)?),
-                Rule::body_item => body.push(self.body_item(p.into_inner().next()?)?),
+                Rule::body_item => body.push(self.body_item(self.first(p)?)?),
                 _ => return None,
             }
         }
         Some((place, body))
     }
 
-    fn placement(&mut self, pair: Pair<'_, Rule>) -> Option<(Placement, Ident)> {
-        let inner = pair.into_inner().next()?;
-        let how = match inner.as_rule() {
+    fn placement(&mut self, n: NodeId) -> Option<(Placement, Ident)> {
+        let inner = self.first(n)?;
+        let how = match self.rule(inner) {
             Rule::place_before => Placement::Before,
             _ => Placement::After,
         };
-        let id = self.ident(kids(inner).next()?);
+        let id = self.ident(self.kids(inner).next()?);
         Some((how, id))
     }
 
-    fn adapt_item(&mut self, pair: Pair<'_, Rule>) -> Option<AdaptItem> {
-        let span = self.span(&pair);
-        let rule = pair.as_rule();
-        let mut it = kids(pair);
+    fn adapt_item(&mut self, n: NodeId) -> Option<AdaptItem> {
+        let span = self.span(n);
+        let rule = self.rule(n);
+        let mut it = self.kids(n);
         let kind = match rule {
             Rule::a_id => AdaptItemKind::Id(self.ident(it.next()?)),
             Rule::a_publisher => AdaptItemKind::Publisher(self.string(it.next()?)),
             Rule::a_version => AdaptItemKind::Version(self.string(it.next()?)),
             Rule::a_title => {
                 let first = it.next()?;
-                if first.as_rule() == Rule::dotted {
+                if self.rule(first) == Rule::dotted {
                     let target = Some(self.path(first));
                     AdaptItemKind::Title {
                         target,
@@ -339,12 +381,12 @@ impl Lower {
             }
             Rule::a_option => {
                 let list = self.ident(it.next()?);
-                let key_pair = it.next()?.into_inner().next()?;
-                let key = match key_pair.as_rule() {
-                    Rule::string => self.string(key_pair),
+                let key_node = self.first(it.next()?)?;
+                let key = match self.rule(key_node) {
+                    Rule::string => self.string(key_node),
                     _ => StrLit {
-                        value: key_pair.as_str().to_string(),
-                        span: self.span(&key_pair),
+                        value: self.str_of(key_node).to_string(),
+                        span: self.span(key_node),
                     },
                 };
                 AdaptItemKind::Option {
@@ -394,31 +436,31 @@ impl Lower {
         Some(AdaptItem { kind, span })
     }
 
-    fn option(&mut self, pair: Pair<'_, Rule>) -> Option<OptionDecl> {
-        let span = self.span(&pair);
-        let mut it = kids(pair);
-        let key_pair = it.next()?.into_inner().next()?;
-        let key = match key_pair.as_rule() {
-            Rule::string => self.string(key_pair),
+    fn option(&mut self, n: NodeId) -> Option<OptionDecl> {
+        let span = self.span(n);
+        let mut it = self.kids(n);
+        let key_node = self.first(it.next()?)?;
+        let key = match self.rule(key_node) {
+            Rule::string => self.string(key_node),
             _ => StrLit {
-                value: key_pair.as_str().to_string(),
-                span: self.span(&key_pair),
+                value: self.str_of(key_node).to_string(),
+                span: self.span(key_node),
             },
         };
         let text = self.text(it.next()?)?;
         Some(OptionDecl { key, text, span })
     }
 
-    fn fim(&mut self, pair: Pair<'_, Rule>) -> Option<FimLit> {
-        let mut it = kids(pair);
+    fn fim(&mut self, n: NodeId) -> Option<FimLit> {
+        let mut it = self.kids(n);
         let id = self.string(it.next()?);
         let version = it.next().map(|v| self.string(v));
         Some(FimLit { id, version })
     }
 
-    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Option<TypeExpr> {
-        let span = self.span(&pair);
-        let mut it = kids(pair);
+    fn type_expr(&mut self, n: NodeId) -> Option<TypeExpr> {
+        let span = self.span(n);
+        let mut it = self.kids(n);
         let name = self.ident(it.next()?);
         let list = it.next().map(|p| self.ident(p));
         Some(TypeExpr { name, list, span })
@@ -426,25 +468,26 @@ impl Lower {
 
     // ------------------------------------------------------------ pages and groups
 
-    fn body<'i>(&mut self, items: impl Iterator<Item = Pair<'i, Rule>>) -> Option<Vec<BodyItem>> {
-        let mut out = Vec::new();
+    fn body(&mut self, items: impl Iterator<Item = NodeId> + Clone) -> Option<Vec<BodyItem>> {
+        let mut out = Vec::with_capacity(items.clone().count());
         for item in items {
-            out.push(self.body_item(item.into_inner().next()?)?);
+            out.push(self.body_item(self.first(item)?)?);
         }
         Some(out)
     }
 
-    fn body_item(&mut self, pair: Pair<'_, Rule>) -> Option<BodyItem> {
-        let span = self.span(&pair);
-        let rule = pair.as_rule();
-        let mut it = kids(pair);
+    fn body_item(&mut self, n: NodeId) -> Option<BodyItem> {
+        let span = self.span(n);
+        let rule = self.rule(n);
+        let mut it = self.kids(n);
         let kind = match rule {
             Rule::b_field => {
                 let id = self.ident(it.next()?);
                 let ty = self.type_expr(it.next()?)?;
-                let mut props = Vec::new();
+                // Sized up front: properties are large, and fields have several.
+                let mut props = Vec::with_capacity(it.clone().count());
                 for p in it {
-                    props.push(self.prop(p.into_inner().next()?)?);
+                    props.push(self.prop(self.first(p)?)?);
                 }
                 BodyItemKind::Field(FieldDecl { id, ty, props })
             }
@@ -454,10 +497,10 @@ impl Lower {
                 let mut repeat = None;
                 let mut items = Vec::new();
                 for p in it {
-                    match p.as_rule() {
+                    match self.rule(p) {
                         Rule::text => title = Some(self.text(p)?),
                         Rule::repeat => repeat = Some(self.repeat(p)?),
-                        Rule::body_item => items.push(self.body_item(p.into_inner().next()?)?),
+                        Rule::body_item => items.push(self.body_item(self.first(p)?)?),
                         _ => return None,
                     }
                 }
@@ -482,9 +525,9 @@ impl Lower {
         Some(BodyItem { kind, span })
     }
 
-    fn repeat(&mut self, pair: Pair<'_, Rule>) -> Option<RepeatLit> {
-        let span = self.span(&pair);
-        let mut it = kids(pair);
+    fn repeat(&mut self, n: NodeId) -> Option<RepeatLit> {
+        let span = self.span(n);
+        let mut it = self.kids(n);
         let min = self.int(it.next()?);
         let max = it.next().map(|p| self.int(p));
         Some(RepeatLit { min, max, span })
@@ -492,20 +535,21 @@ impl Lower {
 
     // ------------------------------------------------------------ properties
 
-    fn prop(&mut self, pair: Pair<'_, Rule>) -> Option<Prop> {
-        let span = self.span(&pair);
-        let rule = pair.as_rule();
+    fn prop(&mut self, n: NodeId) -> Option<Prop> {
+        let span = self.span(n);
+        let rule = self.rule(n);
         // The keyword is the first token; `fim` sits inside its `fim_lit`, which is
         // also the content.
-        let mut inner = pair.into_inner();
+        let mut inner = self.tree.children(n);
         let first = inner.next()?;
-        let (keyword, content) = match first.as_rule() {
-            Rule::fim_lit => (self.span(&first.clone().into_inner().next()?), Some(first)),
-            _ => (self.span(&first), None),
+        let (keyword, content) = match self.rule(first) {
+            Rule::fim_lit => (self.span(self.first(first)?), Some(first)),
+            _ => (self.span(first), None),
         };
+        let tree = self.tree;
         let mut it = content
             .into_iter()
-            .chain(inner.filter(|p| !is_token(p.as_rule())));
+            .chain(inner.filter(move |&k| !is_token(tree.node(k).rule)));
         let kind = match rule {
             Rule::p_label => PropKind::Label(self.text(it.next()?)?),
             Rule::p_hint => PropKind::Hint(self.text(it.next()?)?),
@@ -526,7 +570,9 @@ impl Lower {
             }
             Rule::p_default => PropKind::Default(self.expr(it.next()?, 0).0),
             Rule::p_value => PropKind::Value(self.expr(it.next()?, 0).0),
-            Rule::p_prefill => PropKind::Prefill(kids(it.next()?).map(|p| self.ident(p)).collect()),
+            Rule::p_prefill => {
+                PropKind::Prefill(self.kids(it.next()?).map(|p| self.ident(p)).collect())
+            }
             Rule::p_fim => PropKind::Fim(self.fim(it.next()?)?),
             Rule::p_accept => PropKind::Accept(it.map(|p| self.string(p)).collect()),
             Rule::p_maxsize => {
@@ -545,16 +591,16 @@ impl Lower {
 
     // ------------------------------------------------------------ literals
 
-    fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
+    fn ident(&mut self, n: NodeId) -> Ident {
         Ident {
-            name: pair.as_str().to_string(),
-            span: self.span(&pair),
+            name: self.str_of(n).to_string(),
+            span: self.span(n),
         }
     }
 
-    fn int(&mut self, pair: Pair<'_, Rule>) -> IntLit {
-        let span = self.span(&pair);
-        let value = match pair.as_str().parse::<u64>() {
+    fn int(&mut self, n: NodeId) -> IntLit {
+        let span = self.span(n);
+        let value = match self.str_of(n).parse::<u64>() {
             Ok(v) => v,
             Err(_) => {
                 self.error(
@@ -568,13 +614,17 @@ impl Lower {
         IntLit { value, span }
     }
 
-    /// A `string` pair: its escapes resolved; bad escapes are reported.
-    fn string(&mut self, pair: Pair<'_, Rule>) -> StrLit {
-        let span = self.span(&pair);
-        let value = match pair.into_inner().find(|p| p.as_rule() == Rule::str_body) {
+    /// A `string` node: its escapes resolved; bad escapes are reported.
+    fn string(&mut self, n: NodeId) -> StrLit {
+        let span = self.span(n);
+        let value = match self
+            .tree
+            .children(n)
+            .find(|&k| self.rule(k) == Rule::str_body)
+        {
             Some(body) => {
-                let start = body.as_span().start();
-                self.unescape(body.as_str(), start)
+                let start = self.tree.node(body).start as usize;
+                self.unescape(self.str_of(body), start)
             }
             None => String::new(),
         };
@@ -671,14 +721,14 @@ impl Lower {
         out
     }
 
-    /// A `text` or `list_text` pair.
-    fn text(&mut self, pair: Pair<'_, Rule>) -> Option<TextLit> {
-        let span = self.span(&pair);
-        let mut it = kids(pair);
+    /// A `text` or `list_text` node.
+    fn text(&mut self, n: NodeId) -> Option<TextLit> {
+        let span = self.span(n);
+        let mut it = self.kids(n);
         let default = self.string(it.next()?);
-        let mut translations = Vec::new();
+        let mut translations = Vec::with_capacity(it.clone().count());
         for t in it {
-            let mut tk = kids(t);
+            let mut tk = self.kids(t);
             let lang = self.ident(tk.next()?);
             let s = self.string(tk.next()?);
             translations.push((lang, s));
@@ -712,28 +762,28 @@ impl Lower {
         .push("split the expression into smaller parts, for example with computed fields (`value = ...`)".into());
     }
 
-    /// An `expr` pair. `depth` counts the expression levels around it (brackets and
-    /// prefix operators), which bounds the recursion here and in the Pratt parser.
-    fn expr(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built {
-        let span = self.span(&pair);
+    /// An `expr` node. `depth` counts the expression levels around it (brackets and
+    /// prefix operators), which bounds the recursion here and in `pratt`.
+    fn expr(&mut self, n: NodeId, depth: usize) -> Built {
+        let span = self.span(n);
         if depth >= MAX_NESTING {
             self.too_deep(span);
             return Self::placeholder(span);
         }
         // Most expressions are a single operand: no operators to arrange.
-        let mut children = pair.clone().into_inner();
+        let mut children = self.tree.children(n);
         if let (Some(only), None) = (children.next(), children.next()) {
             return self.operand(only, depth + 1);
         }
-        // Each prefix operator is one level of recursion in the Pratt parser.
+        // Each prefix operator is one level of recursion in `pratt`.
         let mut run = 0;
         let mut longest = 0;
-        for p in pair.clone().into_inner() {
-            if matches!(p.as_rule(), Rule::op_neg | Rule::op_not) {
+        for p in self.tree.children(n) {
+            if is_prefix(self.rule(p)) {
                 run += 1;
                 longest = longest.max(run);
                 if depth + run >= MAX_NESTING {
-                    let s = self.span(&p);
+                    let s = self.span(p);
                     self.too_deep(s);
                     return Self::placeholder(span);
                 }
@@ -741,52 +791,14 @@ impl Lower {
                 run = 0;
             }
         }
-        let inner_depth = depth + 1 + longest;
-        let file = self.file;
-        let mut failed = false;
-        let built = PRATT
-            .map_primary(|p| self.operand(p, inner_depth))
-            .map_prefix(|op, (arg, d)| {
-                let op_span = op.as_span();
-                let span = Span::new(file, op_span.start(), arg.span.end as usize);
-                let op = if op.as_rule() == Rule::op_not {
-                    UnOp::Not
-                } else {
-                    UnOp::Neg
-                };
-                (
-                    Expr {
-                        kind: ExprKind::Unary {
-                            op,
-                            arg: Box::new(arg),
-                        },
-                        span,
-                    },
-                    d + 1,
-                )
-            })
-            .map_infix(|(lhs, ld), op, (rhs, rd)| {
-                let d = ld.max(rd) + 1;
-                let span = lhs.span.to(rhs.span);
-                if d > MAX_EXPR_DEPTH {
-                    // Cut the tree here so that it never grows deeper; reported below.
-                    failed = true;
-                    return Self::placeholder(span);
-                }
-                let kind = match op.as_rule() {
-                    Rule::op_in => ExprKind::In {
-                        arg: Box::new(lhs),
-                        list: Box::new(rhs),
-                    },
-                    rule => ExprKind::Binary {
-                        op: binop(rule),
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
-                    },
-                };
-                (Expr { kind, span }, d)
-            })
-            .parse(pair.into_inner());
+        let mut op = Operators {
+            seq: self.tree.children(n).peekable(),
+            depth: depth + 1 + longest,
+            whole: span,
+            failed: false,
+        };
+        let built = self.pratt(&mut op, 0);
+        let failed = op.failed;
         if failed {
             self.error(
                 Code::TooComplex,
@@ -800,22 +812,92 @@ impl Lower {
         built
     }
 
-    fn operand(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built {
-        let span = self.span(&pair);
+    /// Arranges the operands and operators of an `expr` by precedence (Pratt parsing,
+    /// as pest's `PrattParser` does it): the expression from the next operand on, taking
+    /// in operators that bind more tightly than `rbp`.
+    fn pratt(&mut self, op: &mut Operators<'t>, rbp: u8) -> Built {
+        let Some(first) = op.seq.next() else {
+            // The grammar puts an operand after every operator.
+            return Self::placeholder(op.whole);
+        };
+        let mut lhs = match self.rule(first) {
+            rule @ (Rule::op_not | Rule::op_neg) => {
+                let power = binding_power(rule).unwrap_or_default();
+                let (arg, d) = self.pratt(op, power - 1);
+                let span = Span {
+                    file: self.file,
+                    start: self.tree.node(first).start,
+                    end: arg.span.end,
+                };
+                let op = if rule == Rule::op_not {
+                    UnOp::Not
+                } else {
+                    UnOp::Neg
+                };
+                let kind = ExprKind::Unary {
+                    op,
+                    arg: Box::new(arg),
+                };
+                (Expr { kind, span }, d + 1)
+            }
+            _ => self.operand(first, op.depth),
+        };
+        while let Some(&next) = op.seq.peek() {
+            let rule = self.rule(next);
+            // After an operand comes an infix operator (the grammar alternates them).
+            let Some(power) = binding_power(rule).filter(|_| !is_prefix(rule)) else {
+                break;
+            };
+            if power <= rbp {
+                break;
+            }
+            op.seq.next();
+            let rhs = self.pratt(op, power);
+            lhs = Self::infix(lhs, rule, rhs, &mut op.failed);
+        }
+        lhs
+    }
+
+    /// `lhs OP rhs`, or a placeholder (and `failed` set) where the tree would grow
+    /// deeper than [`MAX_EXPR_DEPTH`].
+    fn infix((lhs, ld): Built, op: Rule, (rhs, rd): Built, failed: &mut bool) -> Built {
+        let d = ld.max(rd) + 1;
+        let span = lhs.span.to(rhs.span);
+        if d > MAX_EXPR_DEPTH {
+            // Cut the tree here so that it never grows deeper; reported by `expr`.
+            *failed = true;
+            return Self::placeholder(span);
+        }
+        let kind = match op {
+            Rule::op_in => ExprKind::In {
+                arg: Box::new(lhs),
+                list: Box::new(rhs),
+            },
+            rule => ExprKind::Binary {
+                op: binop(rule),
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+        };
+        (Expr { kind, span }, d)
+    }
+
+    fn operand(&mut self, n: NodeId, depth: usize) -> Built {
+        let span = self.span(n);
         let leaf = |kind| (Expr { kind, span }, 1);
-        match pair.as_rule() {
-            Rule::number => leaf(ExprKind::Number(pair.as_str().to_string())),
-            Rule::date => leaf(ExprKind::Date(pair.as_str().to_string())),
-            Rule::bool => leaf(ExprKind::Bool(pair.as_str() == "true")),
+        match self.rule(n) {
+            Rule::number => leaf(ExprKind::Number(self.str_of(n).to_string())),
+            Rule::date => leaf(ExprKind::Date(self.str_of(n).to_string())),
+            Rule::bool => leaf(ExprKind::Bool(self.str_of(n) == "true")),
             Rule::string => {
-                let s = self.string(pair);
+                let s = self.string(n);
                 leaf(ExprKind::Str(s.value))
             }
             Rule::dotted => {
-                let ids = kids(pair).map(|p| self.ident(p)).collect();
+                let ids = self.kids(n).map(|p| self.ident(p)).collect();
                 leaf(ExprKind::Path(ids))
             }
-            Rule::paren => match kids(pair).next() {
+            Rule::paren => match self.kids(n).next() {
                 Some(inner) => {
                     let (mut e, d) = self.expr(inner, depth);
                     e.span = span;
@@ -826,7 +908,7 @@ impl Lower {
             Rule::list_lit => {
                 let mut d = 0;
                 let mut items = Vec::new();
-                for p in kids(pair) {
+                for p in self.kids(n) {
                     let (e, ed) = self.expr(p, depth);
                     d = d.max(ed);
                     items.push(e);
@@ -840,7 +922,7 @@ impl Lower {
                 )
             }
             Rule::call => {
-                let mut it = kids(pair);
+                let mut it = self.kids(n);
                 let Some(name) = it.next() else {
                     return Self::placeholder(span);
                 };

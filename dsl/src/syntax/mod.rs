@@ -5,8 +5,8 @@
 //! 1. a linear pre-scan ([`lex`]) rejects oversized input, bounds bracket nesting before
 //!    pest recurses, and collects the `//` comments for the formatter;
 //! 2. pest matches the grammar in `form.pest`;
-//! 3. the pairs are converted at once into the owned AST (`lower.rs`), with
-//!    pest's `PrattParser` deciding operator precedence.
+//! 3. pest's tokens are flattened into one array (`tree.rs`) and converted at once into
+//!    the owned AST (`lower.rs`), which arranges operators by precedence (Pratt parsing).
 //!
 //! Syntax errors are described in the form author's terms (`errors.rs`): what was
 //! expected there, the token that was found, and a hint where one helps. pest rule
@@ -20,6 +20,7 @@
 mod errors;
 mod lex;
 mod lower;
+mod tree;
 
 #[cfg(test)]
 mod tests;

@@ -1331,3 +1331,36 @@ fn example_forms_parse() {
         }
     }
 }
+
+/// The pre-scan skips bytes instead of splitting tokens: it must find the comments and
+/// bracket depth the lexer finds, also around strings, escapes and multi-byte characters.
+#[test]
+fn prescan_agrees_with_the_lexer() {
+    let sources = [
+        SPEC_EXAMPLE,
+        "a // one\n\"// not a comment\" // two\r\n//three",
+        "\"open string // still a string\n// a comment",
+        "\"\\\" // escaped quote\" // after\n",
+        "\"\\€\" //ü€𝄞 x\n\"\\\n// after an escape at the end of a line",
+        "x / y // z\n/",
+        "( [ { \"(\" } ] ) // (",
+        "",
+    ];
+    for src in sources {
+        let lexed: Vec<(usize, usize)> = lex::Lexer::new(src)
+            .filter(|t| t.0 == lex::Tok::Comment)
+            .map(|(_, start, end)| (start, end))
+            .collect();
+        let scan = lex::prescan(src, FileId(0)).expect("shallow");
+        let found: Vec<(usize, usize)> = scan
+            .comments
+            .iter()
+            .map(|c| (c.span.start as usize, c.span.end as usize))
+            .collect();
+        assert_eq!(found, lexed, "{src:?}");
+    }
+    // The 65th open bracket is the one reported, wherever strings and comments hide others.
+    let deep = format!("\"(\" // (\n{}", "[".repeat(65));
+    let err = lex::prescan(&deep, FileId(0)).err().expect("too deep");
+    assert_eq!(err.span.start as usize, deep.len() - 1);
+}
