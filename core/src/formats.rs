@@ -27,32 +27,37 @@ pub fn is_email(s: &str) -> bool {
         return false;
     }
     // Domain: at least two dot-separated labels of letters, digits and inner hyphens,
-    // at most 63 long; the last (the top-level domain) two or more letters.
+    // at most 63 long; the last (the top-level domain) two or more letters. One pass:
+    // `start` is where the current label began, `letters` whether it is letters only.
     let mut labels = 0;
-    let mut rest = domain;
-    loop {
-        let end = rest.iter().position(|&c| c == b'.').unwrap_or(rest.len());
-        let label = &rest[..end];
-        if label.is_empty()
-            || label.len() > 63
-            || label[0] == b'-'
-            || label[end - 1] == b'-'
-            || label
-                .iter()
-                .any(|&c| EMAIL_CLASS[usize::from(c)] & LABEL == 0)
-        {
-            return false;
+    let mut start = 0;
+    let mut letters = true;
+    for (i, &c) in domain.iter().enumerate() {
+        if c == b'.' {
+            if !label_ok(&domain[start..i]) {
+                return false;
+            }
+            labels += 1;
+            start = i + 1;
+            letters = true;
+        } else {
+            let class = EMAIL_CLASS[usize::from(c)];
+            if class & LABEL == 0 {
+                return false;
+            }
+            letters &= class & LETTER != 0;
         }
-        labels += 1;
-        if end == rest.len() {
-            return labels >= 2
-                && end >= 2
-                && label
-                    .iter()
-                    .all(|&c| EMAIL_CLASS[usize::from(c)] & LETTER != 0);
-        }
-        rest = &rest[end + 1..];
     }
+    let tld = &domain[start..];
+    labels >= 1 && label_ok(tld) && tld.len() >= 2 && letters
+}
+
+/// A domain label's length and hyphens (its characters are checked by the caller).
+fn label_ok(label: &[u8]) -> bool {
+    !label.is_empty()
+        && label.len() <= 63
+        && label.first() != Some(&b'-')
+        && label.last() != Some(&b'-')
 }
 
 /// [`EMAIL_CLASS`] bit: allowed in the local part of an e-mail address.
