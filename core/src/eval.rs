@@ -158,8 +158,12 @@ impl<'d> State<'d> {
     }
 
     /// The instance holding `node`'s slot, seen from `inst`.
-    pub fn owner(&self, form: &Form, node: NodeId, mut inst: usize) -> Option<usize> {
-        let scope = form.nodes[node].scope;
+    pub fn owner(&self, form: &Form, node: NodeId, inst: usize) -> Option<usize> {
+        self.owner_in(form.nodes[node].scope, inst)
+    }
+
+    /// The instance of `scope` that `inst` is (or is inside).
+    fn owner_in(&self, scope: usize, mut inst: usize) -> Option<usize> {
         loop {
             let i = &self.insts[inst];
             if i.scope == scope {
@@ -175,14 +179,8 @@ impl<'d> State<'d> {
     }
 
     /// The slot `slot` of `scope`, seen from `inst`.
-    pub fn slot_in(&self, scope: usize, slot: usize, mut inst: usize) -> Option<&Slot<'d>> {
-        loop {
-            let i = &self.insts[inst];
-            if i.scope == scope {
-                return i.slots.get(slot);
-            }
-            inst = i.parent?;
-        }
+    pub fn slot_in(&self, scope: usize, slot: usize, inst: usize) -> Option<&Slot<'d>> {
+        self.insts[self.owner_in(scope, inst)?].slots.get(slot)
     }
 
     pub fn items(&self, group: NodeId, inst: usize) -> &[usize] {
@@ -263,29 +261,21 @@ impl<'d> State<'d> {
                 self.slot(form, *n, inst).is_some_and(|s| s.value.is_some()),
             )),
             RExpr::Param(i) => form.params.get(*i).cloned().flatten(),
-            RExpr::Unary(UnOp::Not, a) => Some(Value::Bool(!self.holds(form, a, inst))),
             RExpr::Unary(UnOp::Neg, a) => match self.eval(form, a, inst)? {
                 Value::Number(d) => Some(Value::Number(-d)),
                 _ => None,
             },
-            RExpr::Binary(BinOp::And, a, b) => Some(Value::Bool(
-                self.holds(form, a, inst) && self.holds(form, b, inst),
-            )),
-            RExpr::Binary(BinOp::Or, a, b) => Some(Value::Bool(
-                self.holds(form, a, inst) || self.holds(form, b, inst),
-            )),
-            RExpr::Binary(op, a, b) if op.is_comparison() => {
-                let (Some(a), Some(b)) =
-                    (self.eval_ref(form, a, inst), self.eval_ref(form, b, inst))
-                else {
-                    return Some(Value::Bool(false));
-                };
-                Some(Value::Bool(compare(*op, a.view(), b.view())))
+            // Logical and comparison operators always give a bool.
+            RExpr::Unary(UnOp::Not, _) | RExpr::Binary(BinOp::And | BinOp::Or, ..) => {
+                Some(Value::Bool(self.holds(form, e, inst)))
+            }
+            RExpr::Binary(op, ..) if op.is_comparison() => {
+                Some(Value::Bool(self.holds(form, e, inst)))
             }
             RExpr::Binary(op, a, b) => {
                 let a = self.eval(form, a, inst);
                 let b = self.eval(form, b, inst);
-                binary(*op, a, b, self.today)
+                binary(*op, a, b)
             }
             RExpr::In(a, list) => {
                 let Some(a) = self.eval_ref(form, a, inst) else {
@@ -437,13 +427,8 @@ impl<'d> State<'d> {
     }
 }
 
-fn binary(op: BinOp, a: Option<Value>, b: Option<Value>, _today: NaiveDate) -> Option<Value> {
-    if op.is_comparison() {
-        let (Some(a), Some(b)) = (a, b) else {
-            return Some(Value::Bool(false));
-        };
-        return Some(Value::Bool(compare(op, VRef::of(&a), VRef::of(&b))));
-    }
+/// An arithmetic operator (comparisons and logic are [`State::holds`]).
+fn binary(op: BinOp, a: Option<Value>, b: Option<Value>) -> Option<Value> {
     let (a, b) = (a?, b?);
     match (op, a, b) {
         (BinOp::Add, Value::Number(x), Value::Number(y)) => x.checked_add(y).map(Value::Number),

@@ -74,7 +74,7 @@ impl Form {
         ptr: &str,
         ev: &mut Evaluation,
     ) {
-        for &node in &self.container(group).children {
+        for node in self.container(group).packed.iter().map(|c| c.node) {
             let n = &self.nodes[node];
             let Some(slot) = st.slot(self, node, inst) else {
                 continue;

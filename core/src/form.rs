@@ -146,11 +146,12 @@ pub(crate) struct Node {
 /// A place that holds data: the form itself or a group.
 #[derive(Debug, Default)]
 pub(crate) struct Container {
-    /// Fields and groups directly inside, in document order.
-    pub children: Vec<NodeId>,
-    /// The same children packed as loading a submission reads them, with their keys
-    /// side by side in `keys`: a [`Node`] spans several cache lines, and a submission
-    /// touches every child.
+    /// Fields and groups directly inside, in document order, as [`Form::new`] finds
+    /// them; [`Container::pack`] turns them into `packed` and leaves this empty.
+    children: Vec<NodeId>,
+    /// The fields and groups directly inside, in document order, packed as validation
+    /// reads them, with their keys side by side in `keys`: a [`Node`] spans several
+    /// cache lines, and a submission touches every child.
     pub packed: Vec<Child>,
     /// The keys of `packed`, one after the other.
     keys: String,
@@ -167,7 +168,9 @@ pub(crate) struct Child {
     /// The scope and index of the node's slot.
     pub scope: usize,
     pub slot: usize,
-    key: (u32, u32),
+    /// Where the key is in [`Container::keys`].
+    key_start: usize,
+    key_end: usize,
     pub read: Read,
     /// What the walk must look at, as [`check`] bits (fields only).
     pub checks: u8,
@@ -186,7 +189,26 @@ pub(crate) mod check {
 }
 
 impl Read {
-    /// Whether the JSON is a string.
+    /// How to read a field of type `ty`; `list` gives the index of a list by id.
+    fn of(ty: &FieldType, list: impl Fn(&str) -> usize) -> Read {
+        match ty {
+            FieldType::Text | FieldType::Textarea => Read::Text,
+            FieldType::Date => Read::Date,
+            FieldType::Email => Read::Email,
+            FieldType::Phone => Read::Phone,
+            FieldType::Iban => Read::Iban,
+            FieldType::Postcode => Read::Postcode,
+            FieldType::Choice { list: l } => Read::Choice(list(l)),
+            FieldType::Integer => Read::Integer,
+            FieldType::Decimal => Read::Decimal,
+            FieldType::Money => Read::Money,
+            FieldType::Boolean => Read::Boolean,
+            FieldType::Multichoice { list: l } => Read::Multichoice(list(l)),
+            FieldType::File => Read::File,
+        }
+    }
+
+    /// Whether the JSON is a string (as [`FieldType::is_string`]).
     pub fn is_text(self) -> bool {
         matches!(
             self,
@@ -227,15 +249,13 @@ pub(crate) enum Read {
 }
 
 impl Container {
-    /// The key of a packed child, as bytes.
+    /// The key of a packed child of this container, as bytes.
     pub fn key(&self, c: &Child) -> &[u8] {
-        self.keys
-            .as_bytes()
-            .get(c.key.0 as usize..c.key.1 as usize)
-            .unwrap_or_default()
+        &self.keys.as_bytes()[c.key_start..c.key_end]
     }
 
-    /// Fills `packed` from `children`.
+    /// Fills `packed` from `children`. Runs once the nodes are complete: the check
+    /// bits come from the field's resolved expressions and pattern.
     fn pack(&mut self, nodes: &[Node], model: &FormModel) {
         let list = |id: &str| {
             model
@@ -245,10 +265,11 @@ impl Container {
                 .unwrap_or(usize::MAX)
         };
         self.keys.clear();
-        self.packed = Vec::with_capacity(self.children.len());
-        for &id in &self.children {
+        let children = std::mem::take(&mut self.children);
+        self.packed = Vec::with_capacity(children.len());
+        for id in children {
             let n = &nodes[id];
-            let start = self.keys.len() as u32;
+            let key_start = self.keys.len();
             self.keys.push_str(&n.key);
             let mut checks = 0;
             if let NodeKind::Field {
@@ -286,35 +307,51 @@ impl Container {
                 }
             }
             let read = match &n.kind {
-                NodeKind::Field { field, .. } => match &field.ty {
-                    FieldType::Text | FieldType::Textarea => Read::Text,
-                    FieldType::Date => Read::Date,
-                    FieldType::Email => Read::Email,
-                    FieldType::Phone => Read::Phone,
-                    FieldType::Iban => Read::Iban,
-                    FieldType::Postcode => Read::Postcode,
-                    FieldType::Choice { list: l } => Read::Choice(list(l)),
-                    FieldType::Integer => Read::Integer,
-                    FieldType::Decimal => Read::Decimal,
-                    FieldType::Money => Read::Money,
-                    FieldType::Boolean => Read::Boolean,
-                    FieldType::Multichoice { list: l } => Read::Multichoice(list(l)),
-                    FieldType::File => Read::File,
-                },
+                NodeKind::Field { field, .. } => Read::of(&field.ty, list),
                 NodeKind::Group {
                     child_scope: Some(scope),
                     ..
                 } => Read::Repeat(*scope),
+                // Pages are never children of a container (they hold no data).
                 NodeKind::Group { .. } | NodeKind::Page => Read::Group,
             };
             self.packed.push(Child {
                 node: id,
                 scope: n.scope,
                 slot: n.slot,
-                key: (start, self.keys.len() as u32),
+                key_start,
+                key_end: self.keys.len(),
                 read,
                 checks,
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn read_agrees_with_field_type_on_texts() {
+        let list = || "l".to_owned();
+        for ty in [
+            FieldType::Text,
+            FieldType::Textarea,
+            FieldType::Integer,
+            FieldType::Decimal,
+            FieldType::Money,
+            FieldType::Date,
+            FieldType::Boolean,
+            FieldType::Choice { list: list() },
+            FieldType::Multichoice { list: list() },
+            FieldType::Email,
+            FieldType::Phone,
+            FieldType::Iban,
+            FieldType::Postcode,
+            FieldType::File,
+        ] {
+            assert_eq!(Read::of(&ty, |_| 0).is_text(), ty.is_string(), "{ty:?}");
         }
     }
 }
@@ -750,6 +787,7 @@ impl Builder {
             return Err(ModelError::Duplicate { path });
         }
         self.nodes[id].child_pos = c.children.len();
+        // `pack` makes `packed` from `children` in this order: `child_pos` indexes both.
         c.children.push(id);
         self.by_path.insert(path, id);
         Ok(())

@@ -306,11 +306,17 @@ mod tests {
         #[test]
         fn email_matches_its_reference(
             s in "[a.@\\-1Z!ä_]{0,12}(@[a.\\-1]{0,6}(\\.[a-z]{0,3})?)?",
+            label in prop::sample::select(vec![0usize, 1, 62, 63, 64]),
             long in prop::sample::select(vec![0usize, 60, 64, 65, 250]),
         ) {
             let padded = format!("{}{s}", "x".repeat(long));
             prop_assert_eq!(is_email(&s), is_email_reference(&s), "{:?}", s);
             prop_assert_eq!(is_email(&padded), is_email_reference(&padded), "{:?}", padded);
+            // Domain labels and domains at their length limits.
+            let domain = format!("a@{}.{}.de", "b".repeat(label), "c".repeat(label * 3));
+            prop_assert_eq!(is_email(&domain), is_email_reference(&domain), "{:?}", domain);
+            let near = format!("{s}@{}.de", "d".repeat(long.min(63)));
+            prop_assert_eq!(is_email(&near), is_email_reference(&near), "{:?}", near);
         }
     }
 

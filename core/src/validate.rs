@@ -541,8 +541,8 @@ struct Out<'a, 'd> {
     errors: Vec<ValidationError>,
     /// The JSON Pointer of the container being looked at (a reused buffer).
     path: String,
-    /// The pointer token of the field being looked at within it, if any: its path
-    /// is only written out for an error.
+    /// The field being looked at within it, if any: its pointer token is added to
+    /// `path` only when an error is written.
     leaf: Option<NodeId>,
     /// Whether to build the accepted data (not needed by [`Form::errors`]).
     build: bool,
@@ -614,14 +614,15 @@ impl<'a, 'd> Out<'a, 'd> {
         let container = form.container(group);
         let mut data = Data {
             on: self.build,
-            capacity: container.children.len(),
+            capacity: container.packed.len(),
             obj,
             rest: obj.iter(),
             same: 0,
             map: None,
         };
         let base = self.path.len();
-        for (&node, c) in container.children.iter().zip(&container.packed) {
+        for c in &container.packed {
+            let node = c.node;
             let Some(slot) = self.st.slot_in(c.scope, c.slot, inst) else {
                 continue;
             };
@@ -643,16 +644,17 @@ impl<'a, 'd> Out<'a, 'd> {
                     };
                     if !(given && data.keep(container.key(c), as_is)) {
                         let n = &form.nodes[node];
-                        if let NodeKind::Field { field, .. } = &n.kind {
-                            data.insert(&n.key, || cell_json(&field.ty, cell));
-                        }
+                        let ty = match &n.kind {
+                            NodeKind::Field { field, .. } => &field.ty,
+                            _ => &FieldType::Text,
+                        };
+                        data.insert(&n.key, || cell_json(ty, cell));
                     }
                 }
                 continue;
             }
             let n = &form.nodes[node];
             match &n.kind {
-                NodeKind::Field { .. } => {}
                 NodeKind::Group { repeat, .. } => {
                     self.path.push('/');
                     self.path.push_str(&n.pointer_key);
@@ -683,7 +685,8 @@ impl<'a, 'd> Out<'a, 'd> {
                         }
                     }
                 }
-                NodeKind::Page => {}
+                // Fields were done above; pages are never children.
+                NodeKind::Field { .. } | NodeKind::Page => {}
             }
             self.path.truncate(base);
         }
@@ -841,9 +844,7 @@ impl<'a, 'd> Out<'a, 'd> {
         else {
             return;
         };
-        if min.is_some() || max.is_some() {
-            self.bounds(node, inst, value, min.as_ref(), max.as_ref(), &field.ty);
-        }
+        self.bounds(node, inst, value, min.as_ref(), max.as_ref(), &field.ty);
         let len = match value {
             // At most as many characters as bytes: only count when it can matter.
             VRef::Text(t)

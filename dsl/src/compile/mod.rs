@@ -48,7 +48,8 @@ pub fn compile_with(sources: &SourceMap, file: FileId, loader: &mut dyn BaseLoad
     compile_text(sources.text(file), file, loader)
 }
 
-/// Compiles a source text on its own (file name `<input>`); handy in tests and examples.
+/// Compiles a source text on its own (its diagnostics refer to `FileId(0)`); handy in
+/// tests and examples.
 pub fn compile_str(source: &str) -> Result<FormModel, Vec<Diagnostic>> {
     // `FileId(0)` is the id `SourceMap::add` gives a first file. The map itself is not
     // needed: nothing is shown here, and it would copy the text and index its lines.
@@ -83,7 +84,8 @@ pub(crate) struct Compiler<'a> {
     param_types: FxHashMap<String, Ty>,
     list_keys: FxHashMap<String, Vec<String>>,
     languages: Vec<String>,
-    /// Where each page of the form is first declared, by id; for cycle reports.
+    /// Where each page of the form is first declared, by id: finds duplicate pages, and
+    /// places cycle reports.
     page_spans: FxHashMap<String, Span>,
     /// The symbol declared at an id's span.
     sym_of_span: FxHashMap<Span, SymId>,

@@ -822,8 +822,9 @@ impl<'t> Lower<'t> {
         };
         let mut lhs = match self.rule(first) {
             rule @ (Rule::op_not | Rule::op_neg) => {
-                let power = binding_power(rule).unwrap_or_default();
-                let (arg, d) = self.pratt(op, power - 1);
+                // A prefix operator takes in operators that bind at least as tightly.
+                let rbp = binding_power(rule).map_or(0, |p| p.saturating_sub(1));
+                let (arg, d) = self.pratt(op, rbp);
                 let span = Span {
                     file: self.file,
                     start: self.tree.node(first).start,
