@@ -77,22 +77,7 @@ impl Iterator for Lexer<'_> {
                 Tok::Space
             }
             '"' => {
-                loop {
-                    match bytes.get(end) {
-                        None | Some(b'\n' | b'\r') => break,
-                        Some(b'"') => {
-                            end += 1;
-                            break;
-                        }
-                        Some(b'\\') => {
-                            end += 1;
-                            if !matches!(bytes.get(end), None | Some(b'\n' | b'\r')) {
-                                end += 1;
-                            }
-                        }
-                        Some(_) => end += 1,
-                    }
-                }
+                end = string_end(bytes, end);
                 // `end` may sit inside a multi-byte character after an escape.
                 while !src.is_char_boundary(end) {
                     end += 1;
@@ -100,9 +85,7 @@ impl Iterator for Lexer<'_> {
                 Tok::Str
             }
             '/' if bytes.get(end) == Some(&b'/') => {
-                while !matches!(bytes.get(end), None | Some(b'\n' | b'\r')) {
-                    end += 1;
-                }
+                end = line_end(bytes, end);
                 Tok::Comment
             }
             '0'..='9' => {
@@ -156,6 +139,33 @@ pub(crate) struct PreScan {
     pub comments: Vec<Comment>,
 }
 
+/// Where a string whose body starts at `pos` ends: after its closing quote, or at the
+/// end of the line (an unterminated string). Used by the [`Lexer`] and [`prescan`]
+/// alike, so the two cannot read a string differently.
+fn string_end(bytes: &[u8], mut pos: usize) -> usize {
+    loop {
+        match bytes.get(pos) {
+            None | Some(b'\n' | b'\r') => return pos,
+            Some(b'"') => return pos + 1,
+            Some(b'\\') => {
+                pos += 1;
+                if !matches!(bytes.get(pos), None | Some(b'\n' | b'\r')) {
+                    pos += 1;
+                }
+            }
+            Some(_) => pos += 1,
+        }
+    }
+}
+
+/// Where the line containing `pos` ends (a comment runs to there).
+fn line_end(bytes: &[u8], mut pos: usize) -> usize {
+    while !matches!(bytes.get(pos), None | Some(b'\n' | b'\r')) {
+        pos += 1;
+    }
+    pos
+}
+
 /// Collects the comments and checks that brackets do not nest more than
 /// [`MAX_NESTING`] levels deep. Linear in the source; never recurses.
 ///
@@ -171,30 +181,10 @@ pub(crate) fn prescan(src: &str, file: FileId) -> Result<PreScan, Diagnostic> {
     while let Some(&b) = bytes.get(pos) {
         match b {
             // A string, up to its closing quote or the end of the line, as `Lexer` reads it.
-            b'"' => {
-                pos += 1;
-                loop {
-                    match bytes.get(pos) {
-                        None | Some(b'\n' | b'\r') => break,
-                        Some(b'"') => {
-                            pos += 1;
-                            break;
-                        }
-                        Some(b'\\') => {
-                            pos += 1;
-                            if !matches!(bytes.get(pos), None | Some(b'\n' | b'\r')) {
-                                pos += 1;
-                            }
-                        }
-                        Some(_) => pos += 1,
-                    }
-                }
-            }
+            b'"' => pos = string_end(bytes, pos + 1),
             b'/' if bytes.get(pos + 1) == Some(&b'/') => {
                 let start = pos;
-                while !matches!(bytes.get(pos), None | Some(b'\n' | b'\r')) {
-                    pos += 1;
-                }
+                pos = line_end(bytes, pos);
                 comments.push(Comment {
                     text: src[start + 2..pos].to_string(),
                     span: Span::new(file, start, pos),
