@@ -188,6 +188,31 @@ pub(crate) mod check {
     pub const CONSTRAINED: u8 = 8;
 }
 
+/// How to read a child's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// A text with no syntax of its own (`text`, `textarea`).
+    Text,
+    Date,
+    Email,
+    Phone,
+    Iban,
+    Postcode,
+    /// A key of the model's list with this index.
+    Choice(usize),
+    Integer,
+    Decimal,
+    Money,
+    Boolean,
+    /// Keys of the model's list with this index.
+    Multichoice(usize),
+    File,
+    /// A group: an object.
+    Group,
+    /// A repeated group: an array of objects, whose items live in this scope.
+    Repeat(usize),
+}
+
 impl Read {
     /// How to read a field of type `ty`; `list` gives the index of a list by id.
     fn of(ty: &FieldType, list: impl Fn(&str) -> usize) -> Read {
@@ -221,31 +246,6 @@ impl Read {
                 | Read::Choice(_)
         )
     }
-}
-
-/// How to read a child's JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Read {
-    /// A text with no syntax of its own (`text`, `textarea`).
-    Text,
-    Date,
-    Email,
-    Phone,
-    Iban,
-    Postcode,
-    /// A key of the model's list with this index.
-    Choice(usize),
-    Integer,
-    Decimal,
-    Money,
-    Boolean,
-    /// Keys of the model's list with this index.
-    Multichoice(usize),
-    File,
-    /// A group: an object.
-    Group,
-    /// A repeated group: an array of objects, whose items live in this scope.
-    Repeat(usize),
 }
 
 impl Container {

@@ -152,7 +152,7 @@ type Place = (Placement, Ident);
 type Built = (Expr, usize);
 
 /// The operands and operators of one `expr`, as [`Lower::pratt`] consumes them.
-struct Operators<'t> {
+struct ExprSeq<'t> {
     /// The children of the `expr` not yet arranged.
     seq: Peekable<Children<'t>>,
     /// The depth at which its operands are lowered.
@@ -791,14 +791,16 @@ impl<'t> Lower<'t> {
                 run = 0;
             }
         }
-        let mut op = Operators {
+        let mut seq = ExprSeq {
             seq: self.tree.children(n).peekable(),
             depth: depth + 1 + longest,
             whole: span,
             failed: false,
         };
-        let built = self.pratt(&mut op, 0);
-        let failed = op.failed;
+        let built = self.pratt(&mut seq, 0);
+        // The grammar alternates operands and operators, so precedence uses them all.
+        debug_assert!(seq.seq.next().is_none(), "operators left over in {span:?}");
+        let failed = seq.failed;
         if failed {
             self.error(
                 Code::TooComplex,
@@ -815,16 +817,16 @@ impl<'t> Lower<'t> {
     /// Arranges the operands and operators of an `expr` by precedence (Pratt parsing,
     /// as pest's `PrattParser` does it): the expression from the next operand on, taking
     /// in operators that bind more tightly than `rbp`.
-    fn pratt(&mut self, op: &mut Operators<'t>, rbp: u8) -> Built {
-        let Some(first) = op.seq.next() else {
+    fn pratt(&mut self, seq: &mut ExprSeq<'t>, rbp: u8) -> Built {
+        let Some(first) = seq.seq.next() else {
             // The grammar puts an operand after every operator.
-            return Self::placeholder(op.whole);
+            return Self::placeholder(seq.whole);
         };
         let mut lhs = match self.rule(first) {
             rule @ (Rule::op_not | Rule::op_neg) => {
                 // A prefix operator takes in operators that bind at least as tightly.
                 let rbp = binding_power(rule).map_or(0, |p| p.saturating_sub(1));
-                let (arg, d) = self.pratt(op, rbp);
+                let (arg, d) = self.pratt(seq, rbp);
                 let span = Span {
                     file: self.file,
                     start: self.tree.node(first).start,
@@ -841,9 +843,9 @@ impl<'t> Lower<'t> {
                 };
                 (Expr { kind, span }, d + 1)
             }
-            _ => self.operand(first, op.depth),
+            _ => self.operand(first, seq.depth),
         };
-        while let Some(&next) = op.seq.peek() {
+        while let Some(&next) = seq.seq.peek() {
             let rule = self.rule(next);
             // After an operand comes an infix operator (the grammar alternates them).
             let Some(power) = binding_power(rule).filter(|_| !is_prefix(rule)) else {
@@ -852,9 +854,9 @@ impl<'t> Lower<'t> {
             if power <= rbp {
                 break;
             }
-            op.seq.next();
-            let rhs = self.pratt(op, power);
-            lhs = Self::infix(lhs, rule, rhs, &mut op.failed);
+            seq.seq.next();
+            let rhs = self.pratt(seq, power);
+            lhs = Self::infix(lhs, rule, rhs, &mut seq.failed);
         }
         lhs
     }
