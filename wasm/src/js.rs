@@ -203,7 +203,7 @@ impl Form {
         #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let opts = read_options(options)?;
-        to_js(&self.0.validate(&read_data(&data)?, &opts))
+        to_js(&self.0.validate_owned(read_data(&data)?, &opts))
     }
 
     /// Validates a submission given as JSON text and returns the result as the JSON text
@@ -219,7 +219,7 @@ impl Form {
         let opts = read_options(options)?;
         let data = crate::parse_data(data).map_err(convert_error)?;
         Ok(crate::to_json(
-            &self.0.validate(&data, &opts),
+            &self.0.validate_owned(data, &opts),
             pretty.unwrap_or(false),
         ))
     }
