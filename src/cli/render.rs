@@ -93,11 +93,11 @@ pub(crate) fn run(ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
             lang: Some(efa_render::resolve_lang(model, &lang).to_owned()),
             today,
         };
-        let result = form.validate(&data, &options);
+        let all = form.errors(&data, &options);
         if args.review {
-            result.errors
+            all
         } else {
-            efa_render::errors_for_page(form, &page, &result.errors)
+            efa_render::errors_for_page(form, &page, &all)
         }
     } else {
         Vec::new()

@@ -745,8 +745,8 @@ pub(crate) async fn post_page(
         let res = render_page(&st, &f, &page, &lang, &data, &[], StatusCode::OK);
         return session.apply(&st, res);
     }
-    let result = f.form.validate(&data, &options(&lang));
-    let errors = efa_render::errors_for_page(&f.form, &page, &result.errors);
+    let all = f.form.errors(&data, &options(&lang));
+    let errors = efa_render::errors_for_page(&f.form, &page, &all);
     if !errors.is_empty() {
         let res = render_page(
             &st,
