@@ -7,49 +7,50 @@ pub fn is_email(s: &str) -> bool {
     if b.len() > 254 {
         return false;
     }
-    // The local part admits no `@`, so a valid address has exactly one: the last.
-    let Some(at) = b.iter().rposition(|&c| c == b'@') else {
-        return false;
-    };
-    let (local, domain) = (&b[..at], &b[at + 1..]);
-    if local.is_empty() || local.len() > 64 || domain.len() > 253 {
-        return false;
-    }
-    // Local part: allowed characters, dots neither first, last nor doubled.
+    // Local part: allowed characters, dots neither first, last nor doubled. No class
+    // admits `@`, so the local part ends at the first byte outside its class, which must
+    // be the one `@` of the address.
+    let mut at = 0;
     let mut prev = b'.';
-    for &c in local {
-        if EMAIL_CLASS[usize::from(c)] & LOCAL == 0 || (c == b'.' && prev == b'.') {
+    while let Some(&c) = b.get(at) {
+        if EMAIL_CLASS[usize::from(c)] & LOCAL == 0 {
+            break;
+        }
+        if c == b'.' && prev == b'.' {
             return false;
         }
         prev = c;
+        at += 1;
     }
-    if prev == b'.' {
+    if b.get(at) != Some(&b'@') || at == 0 || at > 64 || prev == b'.' {
+        return false;
+    }
+    let domain = &b[at + 1..];
+    if domain.len() > 253 {
         return false;
     }
     // Domain: at least two dot-separated labels of letters, digits and inner hyphens,
     // at most 63 long; the last (the top-level domain) two or more letters. One pass:
-    // `start` is where the current label began, `letters` whether it is letters only.
+    // `start` is where the current label began; `all` is the classes of its bytes ANDed,
+    // so `all & LETTER` says whether it is letters only.
     let mut labels = 0;
     let mut start = 0;
-    let mut letters = true;
+    let mut all = u8::MAX;
     for (i, &c) in domain.iter().enumerate() {
-        if c == b'.' {
-            if !label_ok(&domain[start..i]) {
-                return false;
-            }
-            labels += 1;
-            start = i + 1;
-            letters = true;
-        } else {
-            let class = EMAIL_CLASS[usize::from(c)];
-            if class & LABEL == 0 {
-                return false;
-            }
-            letters &= class & LETTER != 0;
+        let class = EMAIL_CLASS[usize::from(c)];
+        if class & LABEL != 0 {
+            all &= class;
+            continue;
         }
+        if c != b'.' || !label_ok(&domain[start..i]) {
+            return false;
+        }
+        labels += 1;
+        start = i + 1;
+        all = u8::MAX;
     }
     let tld = &domain[start..];
-    labels >= 1 && label_ok(tld) && tld.len() >= 2 && letters
+    labels >= 1 && label_ok(tld) && tld.len() >= 2 && all & LETTER != 0
 }
 
 /// A domain label's length and hyphens (its characters are checked by the caller).

@@ -52,8 +52,8 @@ impl Regex {
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Debug)]
 struct ClassRun {
-    /// The ASCII members, one bit per character.
-    ascii: u128,
+    /// The ASCII members: `ascii[c]` for character `c`.
+    ascii: [bool; 128],
     /// The members beyond ASCII, as sorted, disjoint, inclusive ranges.
     wide: Box<[(char, char)]>,
     min: u32,
@@ -87,11 +87,11 @@ impl ClassRun {
             HirKind::Class(Class::Unicode(class)) => (class, 1, Some(1)),
             _ => return None,
         };
-        let mut ascii = 0u128;
+        let mut ascii = [false; 128];
         let mut wide = Vec::new();
         for r in class.ranges() {
             for c in r.start()..=r.end().min('\u{7f}') {
-                ascii |= 1 << (c as u32);
+                ascii[c as usize] = true;
             }
             if r.end() > '\u{7f}' {
                 wide.push((r.start().max('\u{80}'), r.end()));
@@ -107,7 +107,7 @@ impl ClassRun {
 
     fn contains(&self, c: char) -> bool {
         match u32::from(c) {
-            a @ 0..=0x7f => self.ascii & (1 << a) != 0,
+            a @ 0..=0x7f => self.ascii[a as usize],
             _ => self
                 .wide
                 .binary_search_by(|&(lo, hi)| {
@@ -124,6 +124,13 @@ impl ClassRun {
     }
 
     fn is_match(&self, text: &str) -> bool {
+        // ASCII text, the usual case: one bit test a byte, and bytes are characters.
+        if text.is_ascii() {
+            let n = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            return text.bytes().all(|b| self.ascii[usize::from(b & 0x7f)])
+                && n >= self.min
+                && self.max.is_none_or(|m| n <= m);
+        }
         let mut n: u32 = 0;
         for c in text.chars() {
             if !self.contains(c) {

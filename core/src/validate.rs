@@ -844,7 +844,9 @@ impl<'a, 'd> Out<'a, 'd> {
         else {
             return;
         };
-        self.bounds(node, inst, value, min.as_ref(), max.as_ref(), &field.ty);
+        if min.is_some() || max.is_some() {
+            self.bounds(node, inst, value, min.as_ref(), max.as_ref(), &field.ty);
+        }
         let len = match value {
             // At most as many characters as bytes: only count when it can matter.
             VRef::Text(t)
