@@ -2,8 +2,6 @@
 //! visibility and values, then walk the form in document order to report errors and
 //! build the accepted data.
 
-use std::str::FromStr;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -334,12 +332,12 @@ fn read_value<'d>(form: &Form, read: Read, json: &'d Json) -> Result<Option<Cell
     }
     match read {
         // An i64 is already a normalized whole decimal.
-        Read::Integer if json.is_i64() => json
-            .as_i64()
-            .map_or(Err(Type), |i| val(Value::Number(Decimal::from(i)))),
-        Read::Integer => match json_decimal(json) {
-            Some(d) if d.fract().is_zero() => val(Value::Number(d.normalize())),
-            _ => Err(Type),
+        Read::Integer => match json.as_i64() {
+            Some(i) => val(Value::Number(Decimal::from(i))),
+            None => match json_decimal(json) {
+                Some(d) if d.fract().is_zero() => val(Value::Number(d.normalize())),
+                _ => Err(Type),
+            },
         },
         Read::Decimal => json_decimal(json).map_or(Err(Type), |d| val(Value::Number(d))),
         Read::Money => match json_decimal(json) {
@@ -397,35 +395,35 @@ fn read_file(json: &Json) -> Option<FileValue> {
     })
 }
 
-/// A JSON number as an exact decimal (floats via their shortest round-trip text).
-fn json_decimal(json: &Json) -> Option<Decimal> {
-    let n = json.as_number()?;
-    if let Some(i) = n.as_i64() {
-        return Some(Decimal::from(i));
-    }
-    if let Some(u) = n.as_u64() {
-        return Some(Decimal::from(u));
-    }
-    let f = n.as_f64()?;
-    if !f.is_finite() {
-        return None;
-    }
-    // Exact: a number beyond 28 decimal places is an error, never silently rounded to 0.
-    Decimal::from_str_exact(&f.to_string()).ok()
+/// Whether a number is written as its accepted integer value would be: digits, maybe a
+/// minus, no fraction or exponent (JSON has no leading zeros), and not `-0`.
+fn is_plain_integer(json: &Json) -> bool {
+    json.as_number().is_some_and(|n| {
+        let t = n.as_str();
+        let digits = t.strip_prefix('-').unwrap_or(t);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && t != "-0"
+    })
 }
 
-/// A decimal as a JSON number: an integer when whole, otherwise a float.
+/// A JSON number as an exact decimal, read from its text as submitted (serde_json keeps
+/// the text: `arbitrary_precision`), so that no binary float stands in between. `None`
+/// beyond what a decimal holds (28 decimal places, 96-bit mantissa): an error, never a
+/// silently rounded value.
+fn json_decimal(json: &Json) -> Option<Decimal> {
+    crate::value::parse_json_number(json.as_number()?.as_str())
+}
+
+/// A decimal as a JSON number, written exactly: money with two decimal places (`24.00`),
+/// any other number in its shortest form (`3`, `2.5`).
 pub(crate) fn decimal_json(d: Decimal, money: bool) -> Json {
-    let d = if money { round_money(d) } else { d };
-    if d.fract().is_zero() && !money {
-        if let Ok(i) = i64::try_from(d) {
-            return Json::from(i);
-        }
-    }
-    f64::from_str(&d.to_string())
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-        .map_or(Json::Null, Json::Number)
+    let text = if money {
+        round_money(d).to_string()
+    } else {
+        d.normalize().to_string()
+    };
+    // A decimal's text is always a JSON number; with `arbitrary_precision` the Number
+    // keeps it as it is.
+    serde_json::from_str(&text).map_or(Json::Null, Json::Number)
 }
 
 /// The JSON of a value of a field's type.
@@ -638,7 +636,7 @@ impl<'a, 'd> Out<'a, 'd> {
                     // that is how the value is written back (integers: if i64).
                     let given = c.checks & check::COMPUTED == 0 && matches!(slot.raw, Raw::Given);
                     let as_is = |j: &Json| match c.read {
-                        Read::Integer => j.is_i64(),
+                        Read::Integer => is_plain_integer(j),
                         Read::Boolean | Read::Multichoice(_) => true,
                         read => read.is_text(),
                     };

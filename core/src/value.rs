@@ -80,6 +80,36 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y as i32, m, d)
 }
 
+/// The exact decimal of a JSON number's text (`-12`, `0.5`, `1.25e3`, `5E-2`), `None`
+/// when it is not one or a decimal cannot hold it exactly.
+pub fn parse_json_number(text: &str) -> Option<Decimal> {
+    let (mantissa, exp) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i64>().ok()?),
+        None => (text, 0),
+    };
+    let mut d = Decimal::from_str_exact(mantissa).ok()?;
+    if exp < 0 {
+        // Dividing by a power of ten is raising the scale, exact up to 28 places.
+        let scale = i64::from(d.scale()).checked_sub(exp)?;
+        d.set_scale(u32::try_from(scale).ok().filter(|s| *s <= 28)?)
+            .ok()?;
+    } else if exp > 0 {
+        // Dividing off the mantissa's own decimal places first keeps `1.5e1` at 15.
+        let mut left = exp;
+        while left > 0 && d.scale() > 0 {
+            d.set_scale(d.scale() - 1).ok()?;
+            left -= 1;
+        }
+        for _ in 0..left.min(29) {
+            d = d.checked_mul(Decimal::TEN)?;
+        }
+        if left > 28 && !d.is_zero() {
+            return None;
+        }
+    }
+    Some(d)
+}
+
 /// Formats a date as `YYYY-MM-DD`.
 pub fn format_date(d: NaiveDate) -> String {
     let y = d.year();
@@ -141,5 +171,67 @@ mod tests {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!(format_date(d(-5, 3, 4)), "-005-03-04");
         assert_eq!(format_date(d(12345, 3, 4)), "12345-03-04");
+    }
+
+    #[test]
+    fn json_numbers_read_exactly() {
+        let n = |t: &str| parse_json_number(t).map(|d| d.to_string());
+        for (text, want) in [
+            ("0", "0"),
+            ("-12", "-12"),
+            ("12.50", "12.50"),
+            ("1.0000000000000001", "1.0000000000000001"),
+            ("99999999999999.99", "99999999999999.99"),
+            ("1.25e3", "1250"),
+            ("1.5e1", "15"),
+            ("125E+1", "1250"),
+            ("5E-2", "0.05"),
+            ("-1.5e-3", "-0.0015"),
+            ("0e999", "0"),
+            (
+                "79228162514264337593543950335",
+                "79228162514264337593543950335",
+            ),
+        ] {
+            assert_eq!(n(text).as_deref(), Some(want), "{text}");
+        }
+        // Beyond a decimal: 29 places, a mantissa over 96 bits, a huge exponent.
+        for text in [
+            "0.00000000000000000000000000001",
+            "1e-29",
+            "79228162514264337593543950336",
+            "1e29",
+            "1e99999999999999999999",
+            "",
+            "-",
+            "1e",
+        ] {
+            assert_eq!(n(text), None, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A decimal's own text, and that text with the point moved into an exponent,
+        /// read back as the same number.
+        #[test]
+        fn json_numbers_round_trip(m in proptest::num::i64::ANY, scale in 0u32..=18, shift in 0i64..=10) {
+            let d = Decimal::new(m, scale);
+            proptest::prop_assert_eq!(parse_json_number(&d.to_string()), Some(d));
+            let n = d.normalize();
+            let digits = n.mantissa().to_string();
+            let exp = -i64::from(n.scale()) + shift;
+            let scaled = Decimal::from_i128_with_scale(n.mantissa(), 0);
+            let text = format!("{digits}e{exp}");
+            let want = if exp >= 0 {
+                (0..exp).try_fold(scaled, |acc, _| acc.checked_mul(Decimal::TEN))
+            } else {
+                Some(Decimal::from_i128_with_scale(n.mantissa(), u32::try_from(-exp).unwrap()))
+            };
+            let got = parse_json_number(&text);
+            match want {
+                Some(w) => proptest::prop_assert_eq!(got.map(|g| g.normalize()), Some(w.normalize())),
+                None => proptest::prop_assert_eq!(got, None),
+            }
+        }
     }
 }
