@@ -1950,7 +1950,7 @@ fn lit(l: &Lit) -> String {
     match l {
         Lit::Text(s) => quote(s),
         Lit::Number(n) => n.to_string(),
-        Lit::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Lit::Date(d) => crate::expr::date_str::text(*d),
         Lit::Bool(b) => b.to_string(),
     }
 }

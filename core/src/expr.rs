@@ -267,16 +267,49 @@ pub(crate) mod decimal_str {
 }
 
 pub(crate) mod date_str {
-    use chrono::NaiveDate;
+    use chrono::{Datelike, NaiveDate};
     use serde::{de::Error, Deserialize, Deserializer, Serializer};
 
+    /// A date literal as the artifact spells it: what chrono's `%Y-%m-%d` writes (without
+    /// its formatting machinery), so a year outside `0..=9999` has its sign and at least
+    /// four digits (`+12345-01-02`, `-0005-01-02`).
+    pub fn text(d: NaiveDate) -> String {
+        let y = d.year();
+        if (0..=9999).contains(&y) {
+            crate::value::format_date(d)
+        } else {
+            format!("{y:+05}-{:02}-{:02}", d.month(), d.day())
+        }
+    }
+
     pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&d.format("%Y-%m-%d"))
+        s.serialize_str(&text(*d))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
         let s = String::deserialize(d)?;
         crate::value::parse_date(&s)
             .ok_or_else(|| D::Error::custom(format!("not a calendar date: {s:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    #[test]
+    fn date_literals_are_spelled_as_chrono_formats_them() {
+        let (min, max) = (NaiveDate::MIN, NaiveDate::MAX);
+        for d in [min, max, min.succ_opt().unwrap(), max.pred_opt().unwrap()] {
+            assert_eq!(super::date_str::text(d), d.format("%Y-%m-%d").to_string());
+        }
+        for y in -262_143..=262_142 {
+            for (m, day) in [(1, 1), (2, 28), (9, 30), (12, 31)] {
+                let Some(d) = NaiveDate::from_ymd_opt(y, m, day) else {
+                    continue;
+                };
+                assert_eq!(super::date_str::text(d), d.format("%Y-%m-%d").to_string());
+            }
+        }
     }
 }
