@@ -2,8 +2,6 @@
 //! pages, groups and fields are visible, what computed values and defaults come to, and
 //! the fees. The same for the server's renderer and the browser runtime.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
@@ -12,14 +10,18 @@ use crate::form::{Form, NodeId, NodeKind};
 use crate::validate::{cell_json, FeeAmount, ValidateOptions};
 
 /// Visibility and values of one submission.
+///
+/// The maps are JSON objects sorted by key (`serde_json::Map`, whose code the browser
+/// runtime has anyway, rather than a `BTreeMap` of each kind); visibility is a JSON
+/// boolean, read it with [`Evaluation::is_visible`] and [`Evaluation::page_visible`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
-    /// Page id -> visible.
-    pub pages: BTreeMap<String, bool>,
-    /// JSON Pointer of every field and group instance -> visible.
-    pub visible: BTreeMap<String, bool>,
+    /// Page id -> visible (`true` or `false`).
+    pub pages: Map<String, Json>,
+    /// JSON Pointer of every field and group instance -> visible (`true` or `false`).
+    pub visible: Map<String, Json>,
     /// JSON Pointer -> value, for fields whose value is computed or comes from a default.
-    pub computed: BTreeMap<String, Json>,
+    pub computed: Map<String, Json>,
     /// The fees that have a value.
     pub fees: Vec<FeeAmount>,
 }
@@ -27,12 +29,18 @@ pub struct Evaluation {
 impl Evaluation {
     /// Whether the field or group at this JSON Pointer is shown (unknown pointers: false).
     pub fn is_visible(&self, pointer: &str) -> bool {
-        self.visible.get(pointer).copied().unwrap_or(false)
+        self.visible
+            .get(pointer)
+            .and_then(Json::as_bool)
+            .unwrap_or(false)
     }
 
     /// Whether the page is shown.
     pub fn page_visible(&self, page: &str) -> bool {
-        self.pages.get(page).copied().unwrap_or(false)
+        self.pages
+            .get(page)
+            .and_then(Json::as_bool)
+            .unwrap_or(false)
     }
 }
 
@@ -50,19 +58,23 @@ impl Form {
         crate::validate::load(self, &mut st, None, 0, data.as_object().unwrap_or(&empty));
         st.evaluate(self);
         let mut ev = Evaluation {
-            pages: BTreeMap::new(),
-            visible: BTreeMap::new(),
-            computed: BTreeMap::new(),
+            pages: Map::new(),
+            visible: Map::new(),
+            computed: Map::new(),
             fees: Vec::new(),
         };
         for (id, node) in self.nodes.iter().enumerate() {
             if matches!(node.kind, NodeKind::Page) {
                 let vis = st.slot(self, id, 0).is_some_and(|s| s.visible);
-                ev.pages.insert(node.key.clone(), vis);
+                ev.pages.insert(node.key.clone(), Json::Bool(vis));
             }
         }
         self.walk(&st, None, 0, "", &mut ev);
         ev.fees = self.fee_amounts(&st, lang);
+        // Sorted by key, as the results have always been written.
+        ev.pages.sort_keys();
+        ev.visible.sort_keys();
+        ev.computed.sort_keys();
         ev
     }
 
@@ -80,7 +92,7 @@ impl Form {
                 continue;
             };
             let path = format!("{ptr}/{}", n.pointer_key);
-            ev.visible.insert(path.clone(), slot.visible);
+            ev.visible.insert(path.clone(), Json::Bool(slot.visible));
             match &n.kind {
                 NodeKind::Field {
                     field,
