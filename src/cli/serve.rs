@@ -46,7 +46,8 @@ pub(crate) struct Args {
     /// Mark the session cookie Secure (when served through an HTTPS proxy).
     #[arg(long)]
     secure_cookie: bool,
-    /// The built browser runtime (default: wasm/pkg, when `wasm/build.sh` has built it).
+    /// The built browser runtime (default: `wasm/pkg` of the working directory, else of
+    /// the checkout efa was built from, when `wasm/build.sh` has built it).
     #[arg(long, value_name = "DIR")]
     runtime: Option<PathBuf>,
 }
@@ -63,12 +64,33 @@ pub(crate) fn run(_ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
         theme: args.theme,
         secure_cookie: args.secure_cookie,
         poll: Duration::from_secs(1),
-        runtime: {
-            let dir = args.runtime.unwrap_or_else(|| PathBuf::from("wasm/pkg"));
-            // Pages link the runtime only when it was built (wasm/build.sh).
-            dir.join("efa-enhance.js").is_file().then_some(dir)
-        },
+        runtime: runtime_dir(args.runtime),
     };
     serve::run(config).map_err(Failure)?;
     Ok(Status::Success)
+}
+
+/// Where the built browser runtime is: the given directory, or `wasm/pkg` below the
+/// working directory or below the checkout this binary was built from (so that `efa serve`
+/// finds it from anywhere after `wasm/build.sh`). Pages link the runtime only when it was
+/// built; without it they work as they are, without JavaScript.
+fn runtime_dir(given: Option<PathBuf>) -> Option<PathBuf> {
+    let built = |dir: &PathBuf| dir.join("efa-enhance.js").is_file();
+    match given {
+        Some(dir) => {
+            if !built(&dir) {
+                eprintln!(
+                    "warning: no built runtime in {} (run wasm/build.sh); pages are served without it",
+                    dir.display()
+                );
+            }
+            built(&dir).then_some(dir)
+        }
+        None => [
+            PathBuf::from("wasm/pkg"),
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("wasm/pkg"),
+        ]
+        .into_iter()
+        .find(built),
+    }
 }

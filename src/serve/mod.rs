@@ -141,6 +141,12 @@ pub(crate) fn run(config: Config) -> Result<(), String> {
         for (b, _) in &current.unavailable {
             eprintln!("efa serve: {}", b.reason);
         }
+        match &config.runtime {
+            Some(dir) => eprintln!("efa serve: browser runtime from {}", dir.display()),
+            None => eprintln!(
+                "efa serve: no browser runtime built (wasm/build.sh): pages work without JavaScript"
+            ),
+        }
         if state.token.is_none() {
             eprintln!(
                 "efa serve: no back-office token (--token or EFA_TOKEN): /api/submissions answers 401"
