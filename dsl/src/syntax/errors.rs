@@ -258,13 +258,41 @@ fn shorten(s: &str) -> String {
     }
 }
 
-/// Converts a pest error into one diagnostic.
-pub(super) fn syntax_error(src: &str, file: FileId, err: &Error<Rule>) -> Diagnostic {
-    let pos = match err.location {
+/// Where pest stopped: the byte offset a syntax error is reported at.
+pub(super) fn error_pos(src: &str, err: &Error<Rule>) -> usize {
+    match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     }
-    .min(src.len());
+    .min(src.len())
+}
+
+/// Whether a new entry (a form entry, a page or group entry, a property, an
+/// adaptation statement, a list option) or a closing `}` could have started at the
+/// error: then what came before was complete, and the fault lies at the error itself.
+/// Otherwise the entry before the error is unfinished.
+pub(super) fn entry_expected(err: &Error<Rule>) -> bool {
+    match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().any(|&r| {
+            matches!(
+                expect_of(r),
+                Some(
+                    Expect::FormItem
+                        | Expect::AdaptItem
+                        | Expect::BodyItem
+                        | Expect::Prop
+                        | Expect::ListOption
+                        | Expect::Close
+                )
+            )
+        }),
+        ErrorVariant::CustomError { .. } => false,
+    }
+}
+
+/// Converts a pest error into one diagnostic.
+pub(super) fn syntax_error(src: &str, file: FileId, err: &Error<Rule>) -> Diagnostic {
+    let pos = error_pos(src, err);
     let found = Found::at(src, pos);
     let positives = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
