@@ -18,7 +18,9 @@ pub use adapt::{compile_adapt, BaseLoader, NoBase};
 use std::collections::HashMap;
 
 use efa_core::expr::{Expr as CExpr, Lit, UnOp};
-use efa_core::model::{Codelist, Fee, FieldType, FimRef, FormModel, List, ListOption, Param, Text};
+use efa_core::model::{
+    Check, Codelist, Fee, FieldType, FimRef, FormModel, List, ListOption, Param, Text,
+};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use self::expr::{Ctx, Ty};
@@ -567,6 +569,21 @@ impl Compiler<'_> {
                 amount,
             });
         }
+        // Checks at form level: their errors have the path "" (SPEC section 3).
+        let mut checks = Vec::new();
+        for item in &form.items {
+            let FormItemKind::Check(c) = &item.kind else {
+                continue;
+            };
+            let condition = self.expr_expect(
+                &c.condition,
+                Ctx { container: None },
+                &Ty::Bool,
+                "the condition of a check",
+            );
+            let message = self.text(&c.message);
+            checks.push(Check { condition, message });
+        }
 
         let model = FormModel {
             id: form.id.name.clone(),
@@ -581,7 +598,7 @@ impl Compiler<'_> {
             lists,
             pages,
             fees,
-            checks: Vec::new(),
+            checks,
             base: None,
         };
         Some(model)

@@ -26,6 +26,7 @@ const FORM_KEYWORDS: &[&str] = &[
     "list",
     "page",
     "fee",
+    "check",
 ];
 
 /// Keywords that begin an adaptation statement (SPEC section 6).
@@ -147,7 +148,7 @@ fn expect_of(rule: Rule) -> Option<Expect> {
         dot => Expect::Dot,
         EOI => Expect::Eoi,
         form_item | f_version | f_title | f_description | f_leika | f_fim | f_publisher
-        | f_languages | f_param | f_list | f_page | f_fee | kw_title | kw_description
+        | f_languages | f_param | f_list | f_page | f_fee | f_check | kw_title | kw_description
         | kw_leika | kw_publisher | kw_languages | kw_param | kw_list | kw_page | kw_fee => {
             Expect::FormItem
         }
@@ -559,9 +560,9 @@ fn wrong_place(word: &str, expects: &[Expect], block: Option<&lex::OpenBlock>) -
             return Some(format!("in an adaptation, write `add {word}` to add one"));
         }
     }
-    if in_form && ["field", "group", "info", "check"].contains(&word) {
+    if in_form && ["field", "group", "info"].contains(&word) {
         return Some(
-            "fields, groups, infos and checks go inside a page: `page ID \"Title\" { ... }`".into(),
+            "fields, groups and infos go inside a page: `page ID \"Title\" { ... }`".into(),
         );
     }
     if (in_field && !PROP_KEYWORDS.contains(&word) && BODY_KEYWORDS.contains(&word))

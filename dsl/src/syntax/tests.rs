@@ -218,6 +218,7 @@ fn spec_example_parses_into_the_expected_structure() {
             FormItemKind::List(_) => "list",
             FormItemKind::Page(_) => "page",
             FormItemKind::Fee(_) => "fee",
+            FormItemKind::Check(_) => "check",
         })
         .collect();
     assert_eq!(
