@@ -772,11 +772,23 @@ fn validate_non_object_data_is_invalid_not_a_crash() {
 
 #[test]
 fn usage_errors_exit_2_and_help_exits_0() {
-    assert_exit(&efa(&[]), 2);
-    assert_exit(&efa(&[&"frobnicate"]), 2);
-    assert_exit(&efa(&[&"check"]), 2);
-    assert_exit(&efa(&[&"validate", &"nur-eins.form"]), 2);
-    assert_exit(&efa(&[&"build", &"a.form", &"--gibtsnicht"]), 2);
+    // Bad arguments: exit 2 and one line on stderr, naming the help to read (SPEC §4).
+    let cases: [(&[&dyn AsRefOsStr], &str); 7] = [
+        (&[], "error: a command is required (see 'efa --help')"),
+        (&[&"frobnicate"], "error: unrecognized subcommand 'frobnicate' (see 'efa --help')"),
+        (&[&"check"], "error: the following required arguments were not provided: <FILE>... (see 'efa check --help')"),
+        (&[&"validate", &"nur-eins.form"], "error: the following required arguments were not provided: <DATA.json> (see 'efa validate --help')"),
+        (&[&"build", &"a.form", &"--gibtsnicht"], "error: unexpected argument '--gibtsnicht' found; to pass '--gibtsnicht' as a value, use '-- --gibtsnicht' (see 'efa build --help')"),
+        (&[&"check", &"--jsn", &"a.form"], "error: unexpected argument '--jsn' found; a similar argument exists: '--json' (see 'efa check --help')"),
+        (&[&"render", &"a.form", &"--page"], "error: a value is required for '--page <ID>' but none was supplied (see 'efa render --help')"),
+    ];
+    for (args, line) in cases {
+        let o = efa(args);
+        assert_exit(&o, 2);
+        assert_one_line_reason(&o);
+        assert_eq!(stderr(&o).trim_end(), line);
+        assert_eq!(stdout(&o), "");
+    }
     let o = efa(&[&"--help"]);
     assert_exit(&o, 0);
     for command in ["check", "build", "schema", "validate"] {

@@ -485,6 +485,15 @@ impl<'a> Flat<'a> {
             let key = format!("page:{}", page.id);
             f.walk(&page.items, "", &page.id, None, &conds, None, key);
         }
+        // The form's own checks (written at form level, or added by an adaptation), under
+        // the path of the form's other changes.
+        f.containers.push((
+            "form".to_owned(),
+            Container {
+                infos: Vec::new(),
+                checks: model.checks.iter().collect(),
+            },
+        ));
         f
     }
 
@@ -1514,6 +1523,7 @@ impl Diff<'_, '_> {
             let nc = find(n).map_or(&empty, |i| &n.containers[i].1);
             let subject = match key.strip_prefix("page:") {
                 Some(p) => format!("page {p}"),
+                None if key == "form" => "form".to_owned(),
                 None => format!("group {key}"),
             };
             if oc.infos != nc.infos {

@@ -222,6 +222,8 @@ pub enum FormItemKind {
     Page(PageDecl),
     /// `fee ID TEXT = EXPR`.
     Fee(FeeDecl),
+    /// `check EXPR message TEXT` at form level.
+    Check(CheckDecl),
 }
 
 /// `fim "ID" [version "V"]`.

@@ -266,6 +266,7 @@ impl<'s> Printer<'s> {
                 self.expr(&p.value)
             ),
             FormItemKind::Fee(f) => self.fee(f),
+            FormItemKind::Check(c) => self.check(c),
             FormItemKind::List(l) => return self.list(l, "list", span, ind),
             FormItemKind::Page(page) => {
                 let header = format!("page {} {}", page.id.name, text(&page.title));

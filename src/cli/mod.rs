@@ -106,6 +106,49 @@ impl Ctx {
     }
 }
 
+/// clap's several-line usage error (message, indented details, tips, usage, a pointer to
+/// `--help`) as one line without the `error:` prefix: `the following required arguments
+/// were not provided: <DATA.json> (see 'efa validate --help')`. `command` names the
+/// command where clap's usage line does not.
+fn usage_error_line(rendered: &str, command: &str) -> String {
+    let mut message = String::new();
+    let mut tips = Vec::new();
+    let mut command = command.to_owned();
+    for line in rendered.lines().map(str::trim) {
+        if let Some(usage) = line.strip_prefix("Usage:") {
+            // `Usage: efa check --json <FILE>...`: the words naming the command.
+            let words: Vec<&str> = usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['<', '[', '-']))
+                .collect();
+            if !words.is_empty() {
+                command = words.join(" ");
+            }
+            break;
+        }
+        if line.is_empty() || line.starts_with("For more information") {
+            continue;
+        }
+        if let Some(tip) = line.strip_prefix("tip:") {
+            tips.push(tip.trim().to_owned());
+            continue;
+        }
+        let line = line.strip_prefix("error:").map_or(line, str::trim);
+        if !message.is_empty() {
+            message.push(' ');
+        }
+        message.push_str(line);
+    }
+    if message.is_empty() {
+        message = "the arguments are not valid".to_owned();
+    }
+    for tip in tips {
+        message.push_str("; ");
+        message.push_str(&tip);
+    }
+    format!("{message} (see '{command} --help')")
+}
+
 /// Parses the arguments, runs the command and returns its exit code.
 pub fn main() -> ExitCode {
     // Compiling hostile input recurses; give it more room than the main thread has.
@@ -120,14 +163,36 @@ pub fn main() -> ExitCode {
 fn run() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // Help and version go to stdout with 0; usage errors to stderr with 2.
+        Err(e) if !e.use_stderr() => {
+            // Help and version go to stdout with 0.
             let _ = e.print();
-            return if e.use_stderr() {
-                Status::CouldNotRun as u8
+            return Status::Success as u8;
+        }
+        Err(e) => {
+            // Bad arguments: one line on stderr and 2 (SPEC section 4).
+            // The command the arguments were for, where clap's message does not say.
+            let command = std::env::args()
+                .nth(1)
+                .filter(|name| {
+                    <Cli as clap::CommandFactory>::command()
+                        .find_subcommand(name)
+                        .is_some()
+                })
+                .map_or_else(|| "efa".to_owned(), |name| format!("efa {name}"));
+            let line =
+                if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    // `efa` alone: clap would print the whole help.
+                    usage_error_line("error: a command is required", &command)
+                } else {
+                    usage_error_line(&e.render().to_string(), &command)
+                };
+            let prefix = if output::color_for_stderr() {
+                "\x1b[1;31merror:\x1b[0m"
             } else {
-                Status::Success as u8
+                "error:"
             };
+            let _ = writeln!(std::io::stderr(), "{prefix} {line}");
+            return Status::CouldNotRun as u8;
         }
     };
     let mut ctx = Ctx {

@@ -18,8 +18,10 @@ pub use adapt::{compile_adapt, BaseLoader, NoBase};
 use std::collections::HashMap;
 
 use efa_core::expr::{Expr as CExpr, Lit, UnOp};
-use efa_core::model::{Codelist, Fee, FieldType, FimRef, FormModel, List, ListOption, Param, Text};
-use rustc_hash::FxHashMap;
+use efa_core::model::{
+    Check, Codelist, Fee, FieldType, FimRef, FormModel, List, ListOption, Param, Text,
+};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use self::expr::{Ctx, Ty};
 use self::scope::{did_you_mean, Sym, SymId, SymKind, Symbols};
@@ -58,16 +60,61 @@ pub fn compile_str(source: &str) -> Result<FormModel, Vec<Diagnostic>> {
 }
 
 /// Compiles `text` as the file `file`; an adaptation's base is read through `loader`.
+///
+/// After syntax errors, what parsed around them is compiled too, so that one run shows
+/// all errors; errors that only follow from the pieces the parser skipped are left out.
 fn compile_text(text: &str, file: FileId, loader: &mut dyn BaseLoader) -> Compiled {
-    match crate::syntax::parse(text, file) {
-        Err(diagnostics) => Compiled {
+    let parsed = crate::syntax::parse_recovering(text, file);
+    let Some(tree) = parsed.file else {
+        return Compiled {
             model: None,
-            diagnostics,
-        },
-        Ok(parsed) => match &parsed.doc {
-            ast::Document::Form(form) => compile_form(form),
-            ast::Document::Adapt(decl) => compile_adapt(decl, loader),
-        },
+            diagnostics: parsed.diagnostics,
+        };
+    };
+    let compiled = match &tree.doc {
+        ast::Document::Form(form) => compile_form(form),
+        ast::Document::Adapt(decl) => compile_adapt(decl, loader),
+    };
+    if parsed.diagnostics.is_empty() {
+        return compiled;
+    }
+    let mut diagnostics = parsed.diagnostics;
+    diagnostics.extend(
+        compiled
+            .diagnostics
+            .into_iter()
+            .filter(|d| !follows_from_skipping(text, &parsed.removed, d)),
+    );
+    // Stable: at one place, the syntax error comes first.
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
+    Compiled {
+        model: None,
+        diagnostics,
+    }
+}
+
+/// Whether `d` only reports what the parser skipped after a syntax error: a name, list,
+/// parameter or option declared in a skipped piece, a header entry or the languages
+/// line that was skipped. `removed` holds the names of the skipped pieces.
+fn follows_from_skipping(text: &str, removed: &FxHashSet<String>, d: &Diagnostic) -> bool {
+    let named = || {
+        text.get(d.span.range())
+            .unwrap_or("")
+            .trim_matches('"')
+            .split('.')
+            .any(|seg| removed.contains(seg))
+    };
+    match d.code {
+        Code::UnknownName | Code::UnknownList | Code::UnknownParam => named(),
+        Code::InvalidValue => d.message.contains("is not an option") && named(),
+        // "the form `x` has no `title`", "... has no page"
+        Code::MissingHeader => d
+            .message
+            .rsplit(' ')
+            .next()
+            .is_some_and(|w| removed.contains(w.trim_matches('`'))),
+        Code::UnknownLanguage => removed.contains("languages"),
+        _ => false,
     }
 }
 
@@ -522,6 +569,21 @@ impl Compiler<'_> {
                 amount,
             });
         }
+        // Checks at form level: their errors have the path "" (SPEC section 3).
+        let mut checks = Vec::new();
+        for item in &form.items {
+            let FormItemKind::Check(c) = &item.kind else {
+                continue;
+            };
+            let condition = self.expr_expect(
+                &c.condition,
+                Ctx { container: None },
+                &Ty::Bool,
+                "the condition of a check",
+            );
+            let message = self.text(&c.message);
+            checks.push(Check { condition, message });
+        }
 
         let model = FormModel {
             id: form.id.name.clone(),
@@ -536,7 +598,7 @@ impl Compiler<'_> {
             lists,
             pages,
             fees,
-            checks: Vec::new(),
+            checks,
             base: None,
         };
         Some(model)

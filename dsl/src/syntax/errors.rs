@@ -26,6 +26,7 @@ const FORM_KEYWORDS: &[&str] = &[
     "list",
     "page",
     "fee",
+    "check",
 ];
 
 /// Keywords that begin an adaptation statement (SPEC section 6).
@@ -147,7 +148,7 @@ fn expect_of(rule: Rule) -> Option<Expect> {
         dot => Expect::Dot,
         EOI => Expect::Eoi,
         form_item | f_version | f_title | f_description | f_leika | f_fim | f_publisher
-        | f_languages | f_param | f_list | f_page | f_fee | kw_title | kw_description
+        | f_languages | f_param | f_list | f_page | f_fee | f_check | kw_title | kw_description
         | kw_leika | kw_publisher | kw_languages | kw_param | kw_list | kw_page | kw_fee => {
             Expect::FormItem
         }
@@ -258,13 +259,41 @@ fn shorten(s: &str) -> String {
     }
 }
 
-/// Converts a pest error into one diagnostic.
-pub(super) fn syntax_error(src: &str, file: FileId, err: &Error<Rule>) -> Diagnostic {
-    let pos = match err.location {
+/// Where pest stopped: the byte offset a syntax error is reported at.
+pub(super) fn error_pos(src: &str, err: &Error<Rule>) -> usize {
+    match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     }
-    .min(src.len());
+    .min(src.len())
+}
+
+/// Whether a new entry (a form entry, a page or group entry, a property, an
+/// adaptation statement, a list option) or a closing `}` could have started at the
+/// error: then what came before was complete, and the fault lies at the error itself.
+/// Otherwise the entry before the error is unfinished.
+pub(super) fn entry_expected(err: &Error<Rule>) -> bool {
+    match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().any(|&r| {
+            matches!(
+                expect_of(r),
+                Some(
+                    Expect::FormItem
+                        | Expect::AdaptItem
+                        | Expect::BodyItem
+                        | Expect::Prop
+                        | Expect::ListOption
+                        | Expect::Close
+                )
+            )
+        }),
+        ErrorVariant::CustomError { .. } => false,
+    }
+}
+
+/// Converts a pest error into one diagnostic.
+pub(super) fn syntax_error(src: &str, file: FileId, err: &Error<Rule>) -> Diagnostic {
+    let pos = error_pos(src, err);
     let found = Found::at(src, pos);
     let positives = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
@@ -531,9 +560,9 @@ fn wrong_place(word: &str, expects: &[Expect], block: Option<&lex::OpenBlock>) -
             return Some(format!("in an adaptation, write `add {word}` to add one"));
         }
     }
-    if in_form && ["field", "group", "info", "check"].contains(&word) {
+    if in_form && ["field", "group", "info"].contains(&word) {
         return Some(
-            "fields, groups, infos and checks go inside a page: `page ID \"Title\" { ... }`".into(),
+            "fields, groups and infos go inside a page: `page ID \"Title\" { ... }`".into(),
         );
     }
     if (in_field && !PROP_KEYWORDS.contains(&word) && BODY_KEYWORDS.contains(&word))

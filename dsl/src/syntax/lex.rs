@@ -159,11 +159,20 @@ fn string_end(bytes: &[u8], mut pos: usize) -> usize {
 }
 
 /// Where the line containing `pos` ends (a comment runs to there).
-fn line_end(bytes: &[u8], mut pos: usize) -> usize {
+pub(crate) fn line_end(bytes: &[u8], mut pos: usize) -> usize {
     while !matches!(bytes.get(pos), None | Some(b'\n' | b'\r')) {
         pos += 1;
     }
     pos
+}
+
+/// Where the line containing `pos` begins.
+pub(crate) fn line_start(bytes: &[u8], pos: usize) -> usize {
+    let mut start = pos.min(bytes.len());
+    while start > 0 && !matches!(bytes[start - 1], b'\n' | b'\r') {
+        start -= 1;
+    }
+    start
 }
 
 /// Collects the comments and checks that brackets do not nest more than
@@ -247,6 +256,8 @@ pub(crate) struct OpenBlock {
     pub name: Option<String>,
     /// Where its `{` stands.
     pub brace: usize,
+    /// Where its header begins: the block keyword, or the `{` if there is none.
+    pub header: usize,
 }
 
 /// The innermost block open at `pos`: its kind and id, as far as they can be told.
@@ -254,7 +265,7 @@ pub(crate) fn enclosing_block(src: &str, pos: usize) -> Option<OpenBlock> {
     // For every open `{`: the block keyword and the word after it, taken from the
     // words since the last brace.
     let mut stack: Vec<OpenBlock> = Vec::new();
-    let mut header: Option<(BlockKind, Option<String>)> = None;
+    let mut header: Option<(BlockKind, Option<String>, usize)> = None;
     let mut want_name = false;
     // Block keywords count only where an entry can start, not after `(`, `:`, `.` ...
     let mut after_punct = false;
@@ -282,24 +293,25 @@ pub(crate) fn enclosing_block(src: &str, pos: usize) -> Option<OpenBlock> {
                     _ => None,
                 };
                 if want_name {
-                    if let Some((_, name)) = header.as_mut() {
+                    if let Some((_, name, _)) = header.as_mut() {
                         *name = Some(text.to_string());
                     }
                     want_name = false;
                 } else if let Some(kind) = kind {
-                    header = Some((kind, None));
+                    header = Some((kind, None, start));
                     want_name = true;
                 }
             }
             Tok::Punct if text == "{" => {
-                let (kind, name) = match header.take() {
-                    Some((kind, name)) => (Some(kind), name),
-                    None => (None, None),
+                let (kind, name, head) = match header.take() {
+                    Some((kind, name, head)) => (Some(kind), name, head),
+                    None => (None, None, start),
                 };
                 stack.push(OpenBlock {
                     kind,
                     name,
                     brace: start,
+                    header: head,
                 });
                 want_name = false;
             }

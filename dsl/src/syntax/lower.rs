@@ -276,6 +276,11 @@ impl<'t> Lower<'t> {
                 let amount = self.expr(it.next()?, 0).0;
                 FormItemKind::Fee(FeeDecl { id, label, amount })
             }
+            Rule::f_check => {
+                let condition = self.expr(it.next()?, 0).0;
+                let message = self.text(it.next()?)?;
+                FormItemKind::Check(CheckDecl { condition, message })
+            }
             _ => return None,
         };
         Some(FormItem { kind, span })

@@ -218,6 +218,7 @@ fn spec_example_parses_into_the_expected_structure() {
             FormItemKind::List(_) => "list",
             FormItemKind::Page(_) => "page",
             FormItemKind::Fee(_) => "fee",
+            FormItemKind::Check(_) => "check",
         })
         .collect();
     assert_eq!(
@@ -1308,6 +1309,92 @@ proptest! {
             }
         }
     }
+
+    /// Recovery: mutated input yields a bounded number of syntax errors, each at a
+    /// place of its own, and the compiler never panics on what was recovered.
+    #[test]
+    fn recovery_is_bounded_on_mutations(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), prop_oneof![Just(b'{'), Just(b'}'), Just(b'"'), Just(b'\n'), any::<u8>()]), 1..12)
+    ) {
+        let mut bytes = SPEC_EXAMPLE.as_bytes().to_vec();
+        for (at, byte) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        let src = String::from_utf8_lossy(&bytes);
+        let parsed = parse_recovering(&src, F);
+        prop_assert!(parsed.diagnostics.len() <= MAX_SYNTAX_ERRORS + 64);
+        let mut starts: Vec<u32> = parsed.diagnostics.iter().filter(|d| d.code == Code::Syntax).map(|d| d.span.start).collect();
+        let n = starts.len();
+        starts.sort_unstable();
+        starts.dedup();
+        prop_assert_eq!(starts.len(), n, "one error per place");
+        prop_assert!(parsed.file.is_some() || !parsed.diagnostics.is_empty());
+        let _ = crate::compile_str(&src);
+    }
+
+    /// Every broken field put between the fields of a page is reported, at its line,
+    /// and nothing else.
+    #[test]
+    fn recovery_finds_every_broken_field(picks in proptest::collection::btree_set(0usize..40, 1..6)) {
+        let mut lines: Vec<String> = SPEC_EXAMPLE.lines().map(str::to_owned).collect();
+        let slots: Vec<usize> = lines.iter().enumerate()
+            .filter(|(_, l)| l.starts_with("    field ") || l.starts_with("    group "))
+            .map(|(i, _)| i)
+            .collect();
+        let chosen: std::collections::BTreeSet<usize> = picks.iter().map(|p| slots[p % slots.len()]).collect();
+        for &i in chosen.iter().rev() {
+            lines.insert(i, format!("    field broken{i}: text {{ label \"B\" maxlength }}"));
+        }
+        let src = lines.join("\n");
+        let expected: Vec<usize> = chosen.iter().enumerate().map(|(k, &i)| i + k + 1).collect();
+        prop_assert_eq!(error_lines(&src), expected);
+    }
+}
+
+/// The lines (1-based) of the syntax errors in `src`.
+fn error_lines(src: &str) -> Vec<usize> {
+    match parse(src, F) {
+        Ok(_) => Vec::new(),
+        Err(diags) => diags
+            .iter()
+            .map(|d| src[..d.span.start as usize].matches('\n').count() + 1)
+            .collect(),
+    }
+}
+
+#[test]
+fn recovery_reports_each_broken_entry_once() {
+    let src = "form a {\n  version \"1.0.0\"\n  title\n  publisher \"HE\"\n  list l {\n    x \"X\"\n    y Y\n  }\n  page p \"P\" {\n    field a: text { label \"A\" maxlength }\n    field b: integer {\n      label \"B\"\n      min\n    }\n    feild c: text { label \"C\" }\n    field d: text { label \"D\"\n    info \"i\"\n    check a == message \"m\"\n  }\n  page q {\n    field e: text { label \"E }\n  }\n}\n";
+    assert_eq!(error_lines(src), [4, 7, 10, 14, 15, 17, 18, 20]);
+    // What follows a skipped piece is read as before, also the form's `}` after a field
+    // whose `}` sits inside an unclosed string.
+    let parsed = parse_recovering(src, F);
+    assert!(parsed.file.is_some());
+    for name in ["a", "b", "c", "e", "title", "q", "y"] {
+        assert!(parsed.removed.contains(name), "{name} was skipped");
+    }
+    // The field `d` lacks only its `}`: it is closed before `info`, and kept.
+    assert!(!parsed.removed.contains("d"));
+}
+
+#[test]
+fn recovery_stops_where_nothing_sensible_is_left() {
+    // At the top level, and at a missing `}` at the end: one error each.
+    assert_eq!(
+        error_lines("form a version {\n  page p \"P\" { x }\n}\n"),
+        [1]
+    );
+    assert_eq!(
+        error_lines("form a {\n  page p \"P\" {\n    field a: text { label \"A\" }\n}\n"),
+        [5]
+    );
+    assert_eq!(error_lines("form a {\n}\n}\n"), [3]);
+    // A `}` that closes an outer block is kept: the page still ends where it did.
+    assert_eq!(
+        error_lines("form a {\n  page p \"P\" {\n    check x > }\n  titel \"T\"\n}\n"),
+        [3, 4]
+    );
 }
 
 #[test]
