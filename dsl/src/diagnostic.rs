@@ -79,6 +79,8 @@ pub enum Code {
     Unused,
     /// W0002: a field without a label.
     MissingLabel,
+    /// W0003: a form without a title.
+    MissingTitle,
 }
 
 impl Code {
@@ -109,6 +111,7 @@ impl Code {
         Code::HideRequired,
         Code::Unused,
         Code::MissingLabel,
+        Code::MissingTitle,
     ];
 
     /// The stable code (`E0001`).
@@ -139,6 +142,7 @@ impl Code {
             Code::HideRequired => "E0023",
             Code::Unused => "W0001",
             Code::MissingLabel => "W0002",
+            Code::MissingTitle => "W0003",
         }
     }
 
@@ -187,6 +191,7 @@ impl Code {
             Code::HideRequired => "An adaptation may hide only optional fields: hiding a required field would make every submission fail or drop data the owner needs.",
             Code::Unused => "Something will never have an effect, for example a default on a computed field.",
             Code::MissingLabel => "A field has no `label`, so citizens (and screen readers) see only its id. Give every field a label.",
+            Code::MissingTitle => "The form has no `title`, so the catalog, the browser tab and the page heading show only its id. Give the form a title in each of its languages.",
         }
     }
 }

@@ -108,7 +108,7 @@ fn follows_from_skipping(text: &str, removed: &FxHashSet<String>, d: &Diagnostic
         Code::UnknownName | Code::UnknownList | Code::UnknownParam => named(),
         Code::InvalidValue => d.message.contains("is not an option") && named(),
         // "the form `x` has no `title`", "... has no page"
-        Code::MissingHeader => d
+        Code::MissingHeader | Code::MissingTitle => d
             .message
             .rsplit(' ')
             .next()
@@ -362,15 +362,29 @@ impl Compiler<'_> {
                 _ => {}
             }
         }
+        // SPEC section 2 requires `version` and `publisher`; a missing title is a warning
+        // (like a missing label) and the form's id stands in for it.
+        if title.is_none() {
+            self.error(
+                Diagnostic::new(
+                    Code::MissingTitle,
+                    form.id.span,
+                    format!("the form `{}` has no `title`", form.id.name),
+                )
+                .with_hint(format!(
+                    "add e.g. `title \"Antrag auf ...\"`; until then citizens see `{}`",
+                    form.id.name
+                )),
+            );
+            title = Some(Text::new(self.default_lang(), form.id.name.clone()));
+        }
         for (name, missing) in [
             ("version", version.is_none()),
-            ("title", title.is_none()),
             ("publisher", publisher.is_none()),
         ] {
             if missing {
                 let example = match name {
                     "version" => "version \"1.0.0\"",
-                    "title" => "title \"Antrag auf ...\"",
                     _ => "publisher \"TH\"",
                 };
                 self.error(
