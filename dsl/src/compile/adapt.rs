@@ -559,8 +559,7 @@ impl Compiler<'_> {
         let required = if is_field {
             find_field(model, &sp).is_some_and(|f| f.required.is_some())
         } else {
-            find_group(model, &sp)
-                .is_some_and(|g| g.repeat.is_some_and(|r| r.min > 0) || has_required(&g.items))
+            find_group(model, &sp).is_some_and(|g| group_required(g))
         };
         if required {
             self.error(
@@ -693,9 +692,19 @@ fn item_id(i: &Item) -> Option<&str> {
 fn has_required(items: &[Item]) -> bool {
     items.iter().any(|i| match i {
         Item::Field(f) => f.required.is_some(),
-        Item::Group(g) => g.repeat.is_some_and(|r| r.min > 0) || has_required(&g.items),
+        Item::Group(g) => group_required(g),
         _ => false,
     })
+}
+
+/// Whether a submission must hold something of the group: a repeated group when it needs
+/// items (what its items require applies per item only), else when it holds a required
+/// field.
+fn group_required(g: &Group) -> bool {
+    match g.repeat {
+        Some(r) => r.min > 0,
+        None => has_required(&g.items),
+    }
 }
 
 fn find_items<'a>(items: &'a mut [Item], path: &[&str]) -> Option<&'a mut Item> {
