@@ -1044,6 +1044,31 @@ fn serves_the_browser_runtime_when_it_is_built() {
     );
 }
 
+#[test]
+fn says_when_a_given_runtime_is_not_built_and_serves_pages_without_it() {
+    let tmp = TempDir::new("runtime_missing");
+    let forms = forms_dir(&tmp);
+    let empty = tmp.path().join("not-built");
+    std::fs::create_dir_all(&empty).unwrap();
+    let rt = empty.to_string_lossy().into_owned();
+    let server = Server::start_with(
+        &forms,
+        &tmp.path().join("db.sqlite3"),
+        Some(TOKEN),
+        &["--runtime", &rt],
+    );
+    let a = agent();
+    let page = get(&a, &server.url("/forms/familie"), &[]);
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("<script"), "{}", page.body);
+    assert!(
+        eventually(5, || server.log().contains("no built runtime in")),
+        "a warning names the folder: {}",
+        server.log()
+    );
+    assert!(server.log().contains("no browser runtime built"), "{}", server.log());
+}
+
 // ---------------------------------------------------------------------------------------
 // Recompiling, durability.
 
