@@ -1066,7 +1066,11 @@ fn says_when_a_given_runtime_is_not_built_and_serves_pages_without_it() {
         "a warning names the folder: {}",
         server.log()
     );
-    assert!(server.log().contains("no browser runtime built"), "{}", server.log());
+    assert!(
+        server.log().contains("no browser runtime built"),
+        "{}",
+        server.log()
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use efa_core::expr::{Expr as CExpr, Lit};
-use efa_core::model::{BaseRef, Check, Fee, Field, FieldType, FormModel, Group, Item};
+use efa_core::model::{BaseRef, Fee, Field, FieldType, FormModel, Group, Item};
 use efa_core::Artifact;
 
 use super::expr::{Ctx, Ty};
@@ -239,14 +239,8 @@ impl Compiler<'_> {
                     }
                 }
                 AdaptItemKind::AddCheck(c) => {
-                    let condition = self.expr_expect(
-                        &c.condition,
-                        Ctx { container: None },
-                        &Ty::Bool,
-                        "the condition of a check",
-                    );
-                    let message = self.text(&c.message);
-                    model.checks.push(Check { condition, message });
+                    let check = self.form_check(c);
+                    model.checks.push(check);
                 }
                 AdaptItemKind::AddFee(f) => {
                     if model.fees.iter().any(|x| x.id == f.id.name) {

@@ -209,6 +209,19 @@ impl Compiler<'_> {
         self.languages.first().map_or("de", String::as_str)
     }
 
+    /// A check at form level, in the form or added by an adaptation: its condition is
+    /// typed without a container, and its errors have the path `""`.
+    pub(crate) fn form_check(&mut self, c: &ast::CheckDecl) -> Check {
+        let condition = self.expr_expect(
+            &c.condition,
+            Ctx { container: None },
+            &Ty::Bool,
+            "the condition of a check",
+        );
+        let message = self.text(&c.message);
+        Check { condition, message }
+    }
+
     fn text(&mut self, t: &TextLit) -> Text {
         let mut text = Text::new(self.default_lang(), t.default.value.clone());
         for (lang, s) in &t.translations {
@@ -589,14 +602,7 @@ impl Compiler<'_> {
             let FormItemKind::Check(c) = &item.kind else {
                 continue;
             };
-            let condition = self.expr_expect(
-                &c.condition,
-                Ctx { container: None },
-                &Ty::Bool,
-                "the condition of a check",
-            );
-            let message = self.text(&c.message);
-            checks.push(Check { condition, message });
+            checks.push(self.form_check(c));
         }
 
         let model = FormModel {
