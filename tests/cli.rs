@@ -381,16 +381,26 @@ fn check_accepts_artifacts_and_reports_a_tampered_one() {
     let o = efa(&[&"check", &tampered]);
     assert_exit(&o, 1);
     let out = stdout(&o);
+    // At the artifact's "hash" entry, with the code of an artifact that does not load.
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("\"hash\""))
+        .expect("a hash entry")
+        + 1;
     assert!(
-        out.starts_with(&format!("{}: error: ", tampered.display())),
+        out.starts_with(&format!(
+            "{}:{line}:3: error[E0024]: hash mismatch",
+            tampered.display()
+        )),
         "{out}"
     );
-    assert!(out.contains("hash"), "{out}");
     let o = efa(&[&"check", &"--json", &tampered]);
     assert_exit(&o, 1);
     let v = json(&stdout(&o));
     assert_eq!(v[0]["severity"], "error");
-    assert!(v[0]["line"].is_null());
+    assert_eq!(v[0]["code"], "E0024");
+    assert_eq!(v[0]["line"], line);
+    assert_eq!(v[0]["column"], 3);
 }
 
 // ------------------------------------------------------------------------- build

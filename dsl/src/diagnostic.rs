@@ -75,6 +75,8 @@ pub enum Code {
     BaseVersion,
     /// E0023: an adaptation hides a required field.
     HideRequired,
+    /// E0024: a compiled artifact (`.form.json`) does not load.
+    ArtifactInvalid,
     /// W0001: a field can never be shown or can never be filled in usefully.
     Unused,
     /// W0002: a field without a label.
@@ -109,6 +111,7 @@ impl Code {
         Code::BaseInvalid,
         Code::BaseVersion,
         Code::HideRequired,
+        Code::ArtifactInvalid,
         Code::Unused,
         Code::MissingLabel,
         Code::MissingTitle,
@@ -140,6 +143,7 @@ impl Code {
             Code::BaseInvalid => "E0021",
             Code::BaseVersion => "E0022",
             Code::HideRequired => "E0023",
+            Code::ArtifactInvalid => "E0024",
             Code::Unused => "W0001",
             Code::MissingLabel => "W0002",
             Code::MissingTitle => "W0003",
@@ -189,6 +193,7 @@ impl Code {
             Code::BaseInvalid => "The base artifact is not a valid efa artifact: its hash does not match its content (it was changed after it was built), or its format is unknown. Ask the owning state for the published artifact.",
             Code::BaseVersion => "The base form's version is outside the range the adaptation was written for (`version \"^1.2\"`). Check what changed with `efa diff OLD NEW`, adjust the adaptation, then widen the range.",
             Code::HideRequired => "An adaptation may hide only optional fields: hiding a required field would make every submission fail or drop data the owner needs.",
+            Code::ArtifactInvalid => "A compiled form (`.form.json`) does not load: it is not JSON or not shaped like an artifact, its `format` is unknown, its `hash` does not match its model (it was changed after it was built), or its entries disagree with its model. Build it again with `efa build`, or ask the owning state for the published artifact.",
             Code::Unused => "Something will never have an effect, for example a default on a computed field.",
             Code::MissingLabel => "A field has no `label`, so citizens (and screen readers) see only its id. Give every field a label.",
             Code::MissingTitle => "The form has no `title`, so the catalog, the browser tab and the page heading show only its id. Give the form a title in each of its languages.",

@@ -8,7 +8,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use efa_forms::dsl::{Diagnostic, Severity, SourceMap};
+use efa_forms::core::ArtifactError;
+use efa_forms::dsl::{Code, Diagnostic, Severity, SourceMap};
 use efa_forms::{LoadError, Loaded};
 
 use super::{one_line, output, report, Ctx, Failure, Status};
@@ -28,8 +29,9 @@ pub(crate) struct Args {
 enum Found {
     /// Compiler diagnostics (errors and warnings) with their sources.
     Diagnostics(Vec<Diagnostic>, SourceMap),
-    /// A problem with the whole file (an artifact that does not load, an inconsistent model).
-    FileProblem(String),
+    /// A compiled artifact that does not load (malformed, unknown format, hash mismatch,
+    /// inconsistent model): the message and the line and column it is about.
+    FileProblem(String, (usize, usize)),
 }
 
 pub(crate) fn run(ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
@@ -59,9 +61,10 @@ pub(crate) fn run(ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
                     .strip_prefix(&format!("{name}: "))
                     .unwrap_or(&text)
                     .to_owned();
-                Found::FileProblem(message)
+                let source = std::fs::read_to_string(path).unwrap_or_default();
+                Found::FileProblem(message, artifact_position(&source, &e))
             }
-            Err(e) => Found::FileProblem(e.to_string()),
+            Err(e) => Found::FileProblem(e.to_string(), (1, 1)),
         };
         checked += 1;
         match found {
@@ -79,12 +82,23 @@ pub(crate) fn run(ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
                     report::write_human(&mut ctx.out, &diagnostics, &sources, color)?;
                 }
             }
-            Found::FileProblem(message) => {
+            Found::FileProblem(message, (line, column)) => {
                 errors += 1;
+                let code = Code::ArtifactInvalid;
                 if args.json {
-                    json.push(report::file_problem_json(&name, Severity::Error, &message));
+                    json.push(report::artifact_problem_json(
+                        &name,
+                        (line, column),
+                        code,
+                        &message,
+                    ));
                 } else {
-                    writeln!(ctx.out, "{name}: error: {}", one_line(&message))?;
+                    writeln!(
+                        ctx.out,
+                        "{name}:{line}:{column}: error[{}]: {}",
+                        code.as_str(),
+                        one_line(&message)
+                    )?;
                 }
             }
         }
@@ -120,4 +134,39 @@ fn summary(errors: usize, warnings: usize, files: usize) -> String {
         plural(warnings, "warning"),
         plural(files, "file")
     )
+}
+
+/// Where in an artifact's text its problem is (1-based line and column): where the JSON
+/// reader stopped, else the entry the problem is about (`"hash"`, `"format"`, ...), else
+/// the start of the file.
+fn artifact_position(text: &str, e: &LoadError) -> (usize, usize) {
+    let key = match e {
+        LoadError::Artifact { source, .. } => match source {
+            ArtifactError::Malformed(m) => {
+                // serde_json's messages end in "at line L column C".
+                let mut words = m.rsplit(' ');
+                if let (Some(c), Some("column"), Some(l), Some("line")) =
+                    (words.next(), words.next(), words.next(), words.next())
+                {
+                    if let (Ok(l), Ok(c)) = (l.parse::<usize>(), c.parse::<usize>()) {
+                        // serde_json says column 0 at the start of a line.
+                        return (l.max(1), c.max(1));
+                    }
+                }
+                "format"
+            }
+            ArtifactError::UnknownFormat { .. } => "format",
+            ArtifactError::HashMismatch { .. } => "hash",
+            ArtifactError::Inconsistent { field, .. } => field,
+            _ => "model",
+        },
+        _ => "model",
+    };
+    let needle = format!("\"{key}\"");
+    let Some(at) = text.find(&needle) else {
+        return (1, 1);
+    };
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..at].matches('\n').count() + 1;
+    (line, text[line_start..at].chars().count() + 1)
 }

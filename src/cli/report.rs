@@ -28,7 +28,7 @@ use codespan_reporting::term::termcolor::{Buffer, Color, ColorSpec, WriteColor};
 use codespan_reporting::term::{self, Config};
 use serde_json::{json, Map, Value};
 
-use efa_forms::dsl::{Diagnostic, FileId, Severity, SourceMap, Span};
+use efa_forms::dsl::{Code, Diagnostic, FileId, Severity, SourceMap, Span};
 
 use super::one_line;
 
@@ -188,8 +188,8 @@ pub(crate) fn to_json(d: &Diagnostic, sources: &SourceMap) -> Value {
     Value::Object(obj)
 }
 
-/// A problem with a whole file (an artifact that does not load), in the JSON shape of
-/// a diagnostic without position or code.
+/// A problem with a whole file (a form that cannot be served), in the JSON shape of a
+/// diagnostic without position or code.
 pub(crate) fn file_problem_json(file: &str, severity: Severity, message: &str) -> Value {
     json!({
         "file": file,
@@ -199,6 +199,28 @@ pub(crate) fn file_problem_json(file: &str, severity: Severity, message: &str) -
         "end_column": null,
         "severity": severity.as_str(),
         "code": null,
+        "message": message,
+        "labels": [],
+        "hints": [],
+    })
+}
+
+/// A compiled artifact that does not load, in the JSON shape of a diagnostic: at the
+/// line and column it is about, without labels.
+pub(crate) fn artifact_problem_json(
+    file: &str,
+    (line, column): (usize, usize),
+    code: Code,
+    message: &str,
+) -> Value {
+    json!({
+        "file": file,
+        "line": line,
+        "column": column,
+        "end_line": line,
+        "end_column": column,
+        "severity": code.severity().as_str(),
+        "code": code.as_str(),
         "message": message,
         "labels": [],
         "hints": [],
