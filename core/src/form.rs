@@ -9,7 +9,8 @@
 //! patterns compile, and whose dependencies have no cycle. Evaluation is total: a value
 //! of an unexpected kind yields "no value", never a panic.
 
-use std::collections::{BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use crate::pattern::{compile_pattern, Regex};
 
@@ -439,10 +440,11 @@ impl Form {
             scopes: &scopes,
             by_path: &by_path,
         };
-        let mut deps: Vec<BTreeSet<NodeId>> = vec![BTreeSet::new(); nodes.len()];
+        // What each node reads (and its parent); sorted and without repeats before use.
+        let mut deps: Vec<Vec<NodeId>> = vec![Vec::new(); nodes.len()];
         for (id, node) in nodes.iter().enumerate() {
             if let Some(p) = node.parent {
-                deps[id].insert(p);
+                deps[id].push(p);
             }
         }
         let mut resolved_visible: Vec<(NodeId, RExpr)> = Vec::new();
@@ -577,6 +579,10 @@ impl Form {
         root.pack(&nodes, &model);
         for (_, g) in groups.iter_mut() {
             g.pack(&nodes, &model);
+        }
+        for d in &mut deps {
+            d.sort_unstable();
+            d.dedup();
         }
         let full_order = topo_order(&nodes, &deps)?;
         // Parents come before their children in `full_order` (a parent is a dependency).
@@ -911,12 +917,10 @@ impl Resolver<'_> {
     }
 }
 
-fn collect_deps(e: &RExpr, out: &mut BTreeSet<NodeId>) {
+fn collect_deps(e: &RExpr, out: &mut Vec<NodeId>) {
     match e {
         RExpr::Lit(_) | RExpr::Param(_) => {}
-        RExpr::Field(n) | RExpr::IsSet(n) => {
-            out.insert(*n);
-        }
+        RExpr::Field(n) | RExpr::IsSet(n) => out.push(*n),
         RExpr::Unary(_, a) => collect_deps(a, out),
         RExpr::Binary(_, a, b) | RExpr::In(a, b) => {
             collect_deps(a, out);
@@ -928,7 +932,7 @@ fn collect_deps(e: &RExpr, out: &mut BTreeSet<NodeId>) {
             }
         }
         RExpr::Aggregate(_, g, e) => {
-            out.insert(*g);
+            out.push(*g);
             if let Some(e) = e {
                 collect_deps(e, out);
             }
@@ -938,7 +942,7 @@ fn collect_deps(e: &RExpr, out: &mut BTreeSet<NodeId>) {
 
 /// Orders nodes so that each comes after everything it depends on (document order
 /// where free); reports a cycle otherwise.
-fn topo_order(nodes: &[Node], deps: &[BTreeSet<NodeId>]) -> Result<Vec<NodeId>, ModelError> {
+fn topo_order(nodes: &[Node], deps: &[Vec<NodeId>]) -> Result<Vec<NodeId>, ModelError> {
     let n = nodes.len();
     let mut indegree = vec![0usize; n];
     let mut users: Vec<Vec<NodeId>> = vec![Vec::new(); n];
@@ -948,14 +952,16 @@ fn topo_order(nodes: &[Node], deps: &[BTreeSet<NodeId>]) -> Result<Vec<NodeId>, 
             users[d].push(id);
         }
     }
-    let mut ready: BTreeSet<NodeId> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    // The ready nodes, smallest (earliest in the document) first.
+    let mut ready: BinaryHeap<Reverse<NodeId>> =
+        (0..n).filter(|&i| indegree[i] == 0).map(Reverse).collect();
     let mut order = Vec::with_capacity(n);
-    while let Some(id) = ready.pop_first() {
+    while let Some(Reverse(id)) = ready.pop() {
         order.push(id);
         for &u in &users[id] {
             indegree[u] -= 1;
             if indegree[u] == 0 {
-                ready.insert(u);
+                ready.push(Reverse(u));
             }
         }
     }
