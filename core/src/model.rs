@@ -6,35 +6,93 @@
 //! re-checks the structural invariants on load, because an artifact may come from another
 //! state and be hand-edited.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::expr::{Expr, Lit};
 
 /// A text in one or more languages, keyed by language code (`de`, `en`, ...).
 ///
-/// The form's first language is the default; [`Text::get`] falls back to it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Text(pub BTreeMap<String, String>);
+/// The form's first language is the default; [`Text::get`] falls back to it. In JSON an
+/// object with the language codes as keys, in their order (as a `BTreeMap` would write
+/// it). Kept as a short sorted list: a text has one entry a language, and a map's code
+/// would only make the browser runtime larger.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text(Vec<(String, String)>);
 
 impl Text {
     /// A text in one language.
     pub fn new(lang: &str, text: impl Into<String>) -> Self {
-        let mut map = BTreeMap::new();
-        map.insert(lang.to_owned(), text.into());
-        Text(map)
+        Text(vec![(lang.to_owned(), text.into())])
     }
 
     /// The text in `lang`, else in `default`, else any text there is, else `""`.
     pub fn get<'a>(&'a self, lang: &str, default: &str) -> &'a str {
-        self.0
-            .get(lang)
-            .or_else(|| self.0.get(default))
-            .or_else(|| self.0.values().next())
-            .map(String::as_str)
-            .unwrap_or("")
+        self.entry(lang)
+            .or_else(|| self.entry(default))
+            .or_else(|| self.iter().next())
+            .map_or("", |(_, t)| t)
+    }
+
+    /// The language and text of `lang`, if the text has that language.
+    pub fn entry(&self, lang: &str) -> Option<(&str, &str)> {
+        self.find(lang)
+            .ok()
+            .map(|i| (self.0[i].0.as_str(), self.0[i].1.as_str()))
+    }
+
+    /// Whether the text has `lang`.
+    pub fn has(&self, lang: &str) -> bool {
+        self.find(lang).is_ok()
+    }
+
+    /// Sets the text in `lang`, replacing what it was.
+    pub fn insert(&mut self, lang: impl Into<String>, text: impl Into<String>) {
+        let (lang, text) = (lang.into(), text.into());
+        match self.find(&lang) {
+            Ok(i) => self.0[i].1 = text,
+            Err(i) => self.0.insert(i, (lang, text)),
+        }
+    }
+
+    /// Every language and its text, by language code.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(l, t)| (l.as_str(), t.as_str()))
+    }
+
+    /// Every translation, by language code.
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(_, t)| t.as_str())
+    }
+
+    fn find(&self, lang: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(l, _)| l.as_str().cmp(lang))
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Langs;
+        impl<'de> serde::de::Visitor<'de> for Langs {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
+                let mut text = Text::default();
+                // A repeated language: the last one counts, as in a map.
+                while let Some((lang, t)) = map.next_entry::<String, String>()? {
+                    text.insert(lang, t);
+                }
+                Ok(text)
+            }
+        }
+        d.deserialize_map(Langs)
     }
 }
 

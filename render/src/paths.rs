@@ -77,7 +77,7 @@ pub fn page_of_pointer<'f>(form: &'f Form, pointer: &str) -> Option<&'f str> {
 
 /// Whether a check's message is this error's message (in any language of the form).
 fn check_message_matches(item: &Item, message: &str) -> bool {
-    matches!(item, Item::Check(c) if c.message.0.values().any(|m| m == message))
+    matches!(item, Item::Check(c) if c.message.values().any(|m| m == message))
 }
 
 /// The page a failed `check` with path `""` is shown on: the first page holding a check
@@ -96,7 +96,7 @@ pub(crate) fn page_of_form_check<'m>(model: &'m FormModel, message: &str) -> Opt
     let check = model
         .checks
         .iter()
-        .find(|c| c.message.0.values().any(|m| m == message))?;
+        .find(|c| c.message.values().any(|m| m == message))?;
     let mut last: Option<usize> = None;
     check.condition.for_each_ref(&mut |r| {
         let first = r.split('.').next().unwrap_or(r);

@@ -45,14 +45,13 @@ impl Txt {
 /// Picks a form text for the page language, falling back to the form's default language.
 pub(crate) fn txt(text: &Text, lang: &str, default: &str) -> Txt {
     let found = text
-        .0
-        .get_key_value(lang)
-        .or_else(|| text.0.get_key_value(default))
-        .or_else(|| text.0.iter().next());
+        .entry(lang)
+        .or_else(|| text.entry(default))
+        .or_else(|| text.iter().next());
     match found {
         Some((l, s)) => Txt {
-            text: s.clone(),
-            lang: (l != lang).then(|| l.clone()),
+            text: s.to_owned(),
+            lang: (l != lang).then(|| l.to_owned()),
         },
         None => Txt::plain(""),
     }
@@ -494,20 +493,25 @@ fn error_targets(
             }
             let context = pointer_tokens(&e.path);
             let checks: Vec<&efa_core::model::Check> = if e.path.is_empty() {
-                let on_page = page
-                    .items
-                    .iter()
-                    .any(|i| matches!(i, Item::Check(c) if c.message.0.values().any(|m| m == &e.message)));
-                let page = if on_page { Some(page) } else { page_of_form_check(model, &e.message) };
+                let on_page = page.items.iter().any(
+                    |i| matches!(i, Item::Check(c) if c.message.values().any(|m| m == e.message)),
+                );
+                let page = if on_page {
+                    Some(page)
+                } else {
+                    page_of_form_check(model, &e.message)
+                };
                 let mut checks = page.map(|p| direct_checks(&p.items)).unwrap_or_default();
                 checks.extend(model.checks.iter());
                 checks
             } else {
-                group_at(model, &context).map(|g| direct_checks(&g.items)).unwrap_or_default()
+                group_at(model, &context)
+                    .map(|g| direct_checks(&g.items))
+                    .unwrap_or_default()
             };
             let check = checks
                 .into_iter()
-                .find(|c| c.message.0.values().any(|m| m == &e.message));
+                .find(|c| c.message.values().any(|m| m == e.message));
             // The first field it reads that is shown on this page, else the first
             // repeated group it counts.
             let mut fields = None;
@@ -518,7 +522,11 @@ fn error_targets(
                     if !eval.is_visible(&p) || !page_contains(page, &p) {
                         return;
                     }
-                    let slot = if group_at(model, &pointer_tokens(&p)).is_some() { &mut groups } else { &mut fields };
+                    let slot = if group_at(model, &pointer_tokens(&p)).is_some() {
+                        &mut groups
+                    } else {
+                        &mut fields
+                    };
                     if slot.is_none() {
                         *slot = Some(p);
                     }

@@ -241,7 +241,7 @@ impl Compiler<'_> {
                 self.error(d);
                 continue;
             }
-            if text.0.contains_key(&lang.name) {
+            if text.has(&lang.name) {
                 self.error(Diagnostic::new(
                     Code::DuplicateProperty,
                     lang.span,
@@ -249,7 +249,7 @@ impl Compiler<'_> {
                 ));
                 continue;
             }
-            text.0.insert(lang.name.clone(), s.value.clone());
+            text.insert(lang.name.clone(), s.value.clone());
         }
         text
     }
