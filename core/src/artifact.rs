@@ -68,7 +68,7 @@ pub struct Artifact {
 
 /// The canonical bytes of a model (what the hash is computed over).
 pub fn canonical_bytes(model: &FormModel) -> Vec<u8> {
-    // Serialising plain structs, strings and BTreeMaps cannot fail.
+    // Serialising plain structs, strings and texts cannot fail.
     serde_json::to_vec(model).unwrap_or_default()
 }
 
