@@ -134,17 +134,7 @@ fn field_region(src: &str, header: usize, brace: usize, pos: usize) -> Range<usi
             start..lex::line_end(bytes, brace)
         }
     };
-    let mut line_begins = false;
-    for (tok, ts, te) in Lexer::at(src, brace + 1) {
-        match tok {
-            Tok::Newline => {
-                line_begins = true;
-                continue;
-            }
-            Tok::Space | Tok::Comment => continue,
-            _ => {}
-        }
-        let first = std::mem::replace(&mut line_begins, false);
+    for (tok, ts, te, first) in significant(src, brace + 1, false) {
         if swallowed(src, tok, ts, te) > 0 {
             return start..te;
         }
@@ -206,6 +196,27 @@ fn extend(src: &str, start: usize, end: usize, pos: usize) -> Range<usize> {
     start..end.max(start)
 }
 
+/// The tokens from `pos` on without spaces, comments and line breaks, each with whether
+/// it is the first on its line (`line_begins`: whether the token at `pos` counts as one).
+fn significant(
+    src: &str,
+    pos: usize,
+    line_begins: bool,
+) -> impl Iterator<Item = (Tok, usize, usize, bool)> + '_ {
+    Lexer::at(src, pos)
+        .scan(line_begins, |line_begins, (tok, s, e)| {
+            Some(match tok {
+                Tok::Newline => {
+                    *line_begins = true;
+                    None
+                }
+                Tok::Space | Tok::Comment => None,
+                _ => Some((tok, s, e, std::mem::replace(line_begins, false))),
+            })
+        })
+        .flatten()
+}
+
 /// Applies `fix` to `text`; returns whether it changed anything but spacing (whether
 /// the parse can make progress).
 pub(super) fn apply(text: &mut String, fix: &Fix) -> bool {
@@ -261,20 +272,10 @@ fn blank(text: &mut String, range: Range<usize>) -> bool {
 pub(super) fn removed_names(src: &str, ranges: &[Range<usize>]) -> FxHashSet<String> {
     let mut names = FxHashSet::default();
     for r in ranges {
-        let mut line_begins = true;
         let mut declaring = false;
         let mut last_word: Option<&str> = None;
-        for (tok, ts, te) in Lexer::at(src, r.start).take_while(|t| t.1 < r.end) {
-            match tok {
-                Tok::Newline => {
-                    line_begins = true;
-                    continue;
-                }
-                Tok::Space | Tok::Comment => continue,
-                _ => {}
-            }
+        for (tok, ts, te, first) in significant(src, r.start, true).take_while(|t| t.1 < r.end) {
             let text = src[ts..te].trim_matches('"');
-            let first = std::mem::replace(&mut line_begins, false);
             if (first || declaring) && matches!(tok, Tok::Word | Tok::Str | Tok::Number) {
                 names.insert(text.to_owned());
             }
