@@ -18,8 +18,13 @@ pub const FORMAT: &str = "efa-form/1";
 #[non_exhaustive]
 pub enum ArtifactError {
     /// Not JSON, or not shaped like an artifact.
-    #[error("not a valid form artifact: {0}")]
-    Malformed(String),
+    #[error("not a valid form artifact: {message}")]
+    Malformed {
+        /// What is wrong.
+        message: String,
+        /// Where in the text (1-based line and column), when that is known.
+        at: Option<(usize, usize)>,
+    },
     /// A `format` this version does not know.
     #[error("unknown artifact format {found:?} (this efa reads {FORMAT:?})")]
     UnknownFormat {
@@ -44,6 +49,18 @@ pub enum ArtifactError {
         /// Model value.
         inner: String,
     },
+}
+
+impl ArtifactError {
+    /// A JSON error, with its place in the text when the reader knows it (serde_json
+    /// says line 0 for errors found in an already parsed value; a column of 0 is the
+    /// start of a line).
+    fn malformed(e: &serde_json::Error) -> Self {
+        ArtifactError::Malformed {
+            message: e.to_string(),
+            at: (e.line() > 0).then(|| (e.line(), e.column().max(1))),
+        }
+    }
 }
 
 /// A compiled form as shipped between states.
@@ -108,7 +125,7 @@ impl Artifact {
     /// Reads an artifact, checking its format, consistency and hash.
     pub fn from_json(text: &str) -> Result<Artifact, ArtifactError> {
         let raw: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ArtifactError::Malformed(e.to_string()))?;
+            serde_json::from_str(text).map_err(|e| ArtifactError::malformed(&e))?;
         match raw.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT) => {}
             Some(other) => {
@@ -117,9 +134,10 @@ impl Artifact {
                 })
             }
             None => {
-                return Err(ArtifactError::Malformed(
-                    "it has no \"format\" entry".to_owned(),
-                ))
+                return Err(ArtifactError::Malformed {
+                    message: "it has no \"format\" entry".to_owned(),
+                    at: None,
+                })
             }
         }
         let art: Artifact = serde_json::from_value(raw).map_err(|e| {
@@ -128,9 +146,9 @@ impl Artifact {
             // without them rather than a second copy of the model's decoding code.
             #[cfg(not(target_arch = "wasm32"))]
             if let Err(positioned) = serde_json::from_str::<Artifact>(text) {
-                return ArtifactError::Malformed(positioned.to_string());
+                return ArtifactError::malformed(&positioned);
             }
-            ArtifactError::Malformed(e.to_string())
+            ArtifactError::malformed(&e)
         })?;
         let actual = model_hash(&art.model);
         if actual != art.hash {

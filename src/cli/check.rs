@@ -137,25 +137,15 @@ fn summary(errors: usize, warnings: usize, files: usize) -> String {
 }
 
 /// Where in an artifact's text its problem is (1-based line and column): where the JSON
-/// reader stopped, else the entry the problem is about (`"hash"`, `"format"`, ...), else
+/// reader found it, else the entry the problem is about (`"hash"`, `"format"`, ...), else
 /// the start of the file.
 fn artifact_position(text: &str, e: &LoadError) -> (usize, usize) {
     let key = match e {
         LoadError::Artifact { source, .. } => match source {
-            ArtifactError::Malformed(m) => {
-                // serde_json's messages end in "at line L column C".
-                let mut words = m.rsplit(' ');
-                if let (Some(c), Some("column"), Some(l), Some("line")) =
-                    (words.next(), words.next(), words.next(), words.next())
-                {
-                    if let (Ok(l), Ok(c)) = (l.parse::<usize>(), c.parse::<usize>()) {
-                        // serde_json says column 0 at the start of a line.
-                        return (l.max(1), c.max(1));
-                    }
-                }
+            ArtifactError::Malformed { at: Some(at), .. } => return *at,
+            ArtifactError::Malformed { at: None, .. } | ArtifactError::UnknownFormat { .. } => {
                 "format"
             }
-            ArtifactError::UnknownFormat { .. } => "format",
             ArtifactError::HashMismatch { .. } => "hash",
             ArtifactError::Inconsistent { field, .. } => field,
             _ => "model",
