@@ -77,14 +77,13 @@ pub(crate) fn run(_ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
 fn runtime_dir(given: Option<PathBuf>) -> Option<PathBuf> {
     let built = |dir: &PathBuf| dir.join("efa-enhance.js").is_file();
     match given {
+        Some(dir) if built(&dir) => Some(dir),
         Some(dir) => {
-            if !built(&dir) {
-                eprintln!(
-                    "warning: no built runtime in {} (run wasm/build.sh); pages are served without it",
-                    dir.display()
-                );
-            }
-            built(&dir).then_some(dir)
+            eprintln!(
+                "warning: no built runtime in {} (run wasm/build.sh); pages are served without it",
+                dir.display()
+            );
+            None
         }
         None => [
             PathBuf::from("wasm/pkg"),

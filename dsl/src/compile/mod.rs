@@ -377,7 +377,7 @@ impl Compiler<'_> {
         }
         // SPEC section 2 requires `version` and `publisher`; a missing title is a warning
         // (like a missing label) and the form's id stands in for it.
-        if title.is_none() {
+        let title = title.unwrap_or_else(|| {
             self.error(
                 Diagnostic::new(
                     Code::MissingTitle,
@@ -389,8 +389,8 @@ impl Compiler<'_> {
                     form.id.name
                 )),
             );
-            title = Some(Text::new(self.default_lang(), form.id.name.clone()));
-        }
+            Text::new(self.default_lang(), form.id.name.clone())
+        });
         for (name, missing) in [
             ("version", version.is_none()),
             ("publisher", publisher.is_none()),
@@ -608,7 +608,7 @@ impl Compiler<'_> {
         let model = FormModel {
             id: form.id.name.clone(),
             version: version.unwrap_or_default(),
-            title: title.unwrap_or_default(),
+            title,
             description,
             leika,
             fim,
