@@ -11,7 +11,7 @@ use crate::expr::{Aggregate, BinOp, Func, UnOp};
 use crate::form::{Form, NodeId, NodeKind, RExpr};
 use crate::model::FieldType;
 use crate::validate::ErrorCode;
-use crate::value::{age, round_money, Value};
+use crate::value::{age, round_money, FileValue, Value};
 
 /// What was submitted for a node (a well-formed value itself is in [`Slot::value`]).
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,94 +25,108 @@ pub(crate) enum Raw {
     Bad(ErrorCode),
 }
 
-/// A value held in a slot: submitted text borrowed from the JSON (no copy), or a value.
-#[derive(Debug)]
+/// A value held in a slot: submitted text borrowed from the JSON (no copy), numbers,
+/// dates and truth values inline, anything else in [`State::owned`]. A cell is plain
+/// data: slots are copied from a template and dropped without a look.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Cell<'d> {
     Text(&'d str),
-    Val(Value),
+    /// An integer field's value as submitted, when it fits (the usual case: compared
+    /// and checked without decimal arithmetic).
+    Int(i64),
+    Num(Decimal),
+    Date(NaiveDate),
+    Bool(bool),
+    /// A list of keys, a file, or a computed text: its index in [`State::owned`].
+    Owned(usize),
 }
 
-impl Cell<'_> {
-    /// A borrowed view for comparisons and checks.
-    pub fn view(&self) -> VRef<'_> {
-        match self {
-            Cell::Text(t) => VRef::Text(t),
-            Cell::Val(v) => VRef::of(v),
-        }
-    }
-
-    /// An owned copy as a [`Value`].
-    pub fn to_value(&self) -> Value {
-        match self {
-            Cell::Text(t) => Value::Text((*t).to_owned()),
-            Cell::Val(v) => v.clone(),
-        }
-    }
-}
-
-/// A borrowed value; texts always as `Text`, whether submitted or computed.
+/// A value as expressions and checks see it: small values by copy, the rest borrowed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum VRef<'a> {
     Text(&'a str),
-    /// Any value but `Value::Text`.
-    Val(&'a Value),
+    /// A whole number, as [`Cell::Int`]; the same number as `Num` of its value.
+    Int(i64),
+    Num(Decimal),
+    Date(NaiveDate),
+    Bool(bool),
+    List(&'a [String]),
+    File(&'a FileValue),
 }
 
 impl<'a> VRef<'a> {
     pub fn of(v: &'a Value) -> VRef<'a> {
         match v {
             Value::Text(t) => VRef::Text(t),
-            v => VRef::Val(v),
+            Value::Number(d) => VRef::Num(*d),
+            Value::Date(d) => VRef::Date(*d),
+            Value::Bool(b) => VRef::Bool(*b),
+            Value::List(l) => VRef::List(l),
+            Value::File(f) => VRef::File(f),
         }
     }
 
-    /// As [`Value::loose_eq`].
+    /// An owned copy.
+    pub fn to_value(self) -> Value {
+        match self {
+            VRef::Text(t) => Value::Text(t.to_owned()),
+            VRef::Int(i) => Value::Number(Decimal::from(i)),
+            VRef::Num(d) => Value::Number(d),
+            VRef::Date(d) => Value::Date(d),
+            VRef::Bool(b) => Value::Bool(b),
+            VRef::List(l) => Value::List(l.to_vec()),
+            VRef::File(f) => Value::File(Box::new(f.clone())),
+        }
+    }
+
+    /// Equality as `==` sees it ([`Value::loose_eq`]): numbers by value, otherwise the
+    /// same kind and content.
     pub fn loose_eq(self, other: VRef<'_>) -> bool {
         match (self, other) {
             (VRef::Text(a), VRef::Text(b)) => a == b,
-            (VRef::Val(a), VRef::Val(b)) => a.loose_eq(b),
+            (VRef::Int(a), VRef::Int(b)) => a == b,
+            (VRef::Int(a), VRef::Num(b)) | (VRef::Num(b), VRef::Int(a)) => Decimal::from(a) == b,
+            (VRef::Num(a), VRef::Num(b)) => a == b,
+            (VRef::Date(a), VRef::Date(b)) => a == b,
+            (VRef::Bool(a), VRef::Bool(b)) => a == b,
+            (VRef::List(a), VRef::List(b)) => a == b,
+            (VRef::File(a), VRef::File(b)) => a == b,
             _ => false,
         }
     }
 
-    /// As [`Value::compare`].
+    /// Ordering for `<` and friends ([`Value::compare`]): numbers, dates and texts;
+    /// `None` across kinds.
+    #[inline]
     pub fn compare(self, other: VRef<'_>) -> Option<std::cmp::Ordering> {
         match (self, other) {
+            (VRef::Int(a), VRef::Int(b)) => Some(a.cmp(&b)),
+            (VRef::Int(a), VRef::Num(b)) => Some(crate::value::cmp_decimal(Decimal::from(a), b)),
+            (VRef::Num(a), VRef::Int(b)) => Some(crate::value::cmp_decimal(a, Decimal::from(b))),
+            (VRef::Num(a), VRef::Num(b)) => Some(crate::value::cmp_decimal(a, b)),
+            (VRef::Date(a), VRef::Date(b)) => Some(a.cmp(&b)),
             (VRef::Text(a), VRef::Text(b)) => Some(a.cmp(b)),
-            (VRef::Val(a), VRef::Val(b)) => a.compare(b),
             _ => None,
         }
     }
 }
 
-/// A result of [`State::eval_ref`]: borrowed where possible.
-pub(crate) enum Held<'a> {
-    Ref(VRef<'a>),
-    Owned(Value),
-}
-
-impl Held<'_> {
-    pub(crate) fn view(&self) -> VRef<'_> {
-        match self {
-            Held::Ref(r) => *r,
-            Held::Owned(v) => VRef::of(v),
-        }
-    }
-}
-
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Slot<'d> {
     pub visible: bool,
+    /// For a page in a fused walk: whether its visibility is worked out.
+    pub done: bool,
     pub raw: Raw,
     /// The value: the submitted one until evaluation, then the accepted or computed one.
     pub value: Option<Cell<'d>>,
 }
 
 #[derive(Debug)]
-pub(crate) struct Inst<'d> {
+pub(crate) struct Inst {
     pub scope: usize,
     pub parent: Option<usize>,
-    pub slots: Vec<Slot<'d>>,
+    /// Where the instance's slots start in [`State::slots`].
+    base: usize,
     /// Items of repeated groups held by this instance: (group node, item instances).
     pub items: Vec<(NodeId, Vec<usize>)>,
     /// The item was not a JSON object.
@@ -122,44 +136,87 @@ pub(crate) struct Inst<'d> {
 /// The state of one evaluation; `'d` is the submitted JSON, whose texts it borrows.
 #[derive(Debug)]
 pub(crate) struct State<'d> {
-    pub insts: Vec<Inst<'d>>,
-    /// Instances per scope, in creation (document) order.
-    pub by_scope: Vec<Vec<usize>>,
+    pub insts: Vec<Inst>,
+    /// The slots of all instances, each instance's side by side (one allocation).
+    slots: Vec<Slot<'d>>,
+    /// Instances per scope but the form's own (scope 0 has just instance 0), in
+    /// creation (document) order.
+    by_scope: Vec<Vec<usize>>,
     pub today: NaiveDate,
     /// Whether loading met a key the form does not define (if not, no container has one).
     pub unknown_keys: bool,
+    /// The values of [`Cell::Owned`] cells.
+    pub owned: Vec<Value>,
 }
 
 impl<'d> State<'d> {
     pub fn new(form: &Form, today: NaiveDate) -> State<'d> {
         let mut st = State {
-            insts: Vec::new(),
-            by_scope: vec![Vec::new(); form.scopes.len()],
+            insts: Vec::with_capacity(1),
+            slots: Vec::with_capacity(form.scopes[0].slots),
+            by_scope: (1..form.scopes.len()).map(|_| Vec::new()).collect(),
             today,
             unknown_keys: false,
+            owned: Vec::new(),
         };
         st.new_inst(form, 0, None);
         st
     }
 
+    /// Adds an instance of `scope`, its slots as the scope's template has them.
     pub fn new_inst(&mut self, form: &Form, scope: usize, parent: Option<usize>) -> usize {
         let id = self.insts.len();
-        let mut slots = Vec::new();
-        slots.resize_with(form.scopes[scope].slots, Slot::default);
+        let base = self.slots.len();
+        self.slots.extend_from_slice(&form.scopes[scope].template);
         self.insts.push(Inst {
             scope,
             parent,
-            slots,
+            base,
             items: Vec::new(),
             bad_item: false,
         });
-        self.by_scope[scope].push(id);
+        if let Some(list) = scope.checked_sub(1).and_then(|s| self.by_scope.get_mut(s)) {
+            list.push(id);
+        }
         id
+    }
+
+    /// A value as a cell (kept in [`State::owned`] unless it fits a cell).
+    pub fn cell(&mut self, v: Value) -> Cell<'d> {
+        match v {
+            Value::Number(d) => Cell::Num(d),
+            Value::Date(d) => Cell::Date(d),
+            Value::Bool(b) => Cell::Bool(b),
+            v => {
+                self.owned.push(v);
+                Cell::Owned(self.owned.len() - 1)
+            }
+        }
+    }
+
+    /// A cell's value, for comparisons and checks.
+    pub fn view<'a>(&'a self, c: &Cell<'a>) -> VRef<'a> {
+        match *c {
+            Cell::Text(t) => VRef::Text(t),
+            Cell::Int(i) => VRef::Int(i),
+            Cell::Num(d) => VRef::Num(d),
+            Cell::Date(d) => VRef::Date(d),
+            Cell::Bool(b) => VRef::Bool(b),
+            Cell::Owned(i) => self.owned.get(i).map_or(VRef::Bool(false), VRef::of),
+        }
+    }
+
+    /// The instances of a scope, in creation order.
+    fn insts_of(&self, scope: usize) -> &[usize] {
+        match scope.checked_sub(1) {
+            None => &[0],
+            Some(s) => self.by_scope.get(s).map_or(&[], Vec::as_slice),
+        }
     }
 
     /// The instance holding `node`'s slot, seen from `inst`.
     pub fn owner(&self, form: &Form, node: NodeId, inst: usize) -> Option<usize> {
-        self.owner_in(form.nodes[node].scope, inst)
+        self.owner_in(form.place(node).0, inst)
     }
 
     /// The instance of `scope` that `inst` is (or is inside).
@@ -174,13 +231,24 @@ impl<'d> State<'d> {
     }
 
     pub fn slot(&self, form: &Form, node: NodeId, inst: usize) -> Option<&Slot<'d>> {
-        let n = &form.nodes[node];
-        self.slot_in(n.scope, n.slot, inst)
+        let (scope, slot) = form.place(node);
+        self.slot_in(scope, slot, inst)
     }
 
     /// The slot `slot` of `scope`, seen from `inst`.
     pub fn slot_in(&self, scope: usize, slot: usize, inst: usize) -> Option<&Slot<'d>> {
-        self.insts[self.owner_in(scope, inst)?].slots.get(slot)
+        let owner = self.owner_in(scope, inst)?;
+        self.slots.get(self.insts[owner].base + slot)
+    }
+
+    /// The slot `slot` of instance `inst` itself.
+    pub fn slot_of(&self, inst: usize, slot: usize) -> Option<&Slot<'d>> {
+        self.slots.get(self.insts[inst].base + slot)
+    }
+
+    /// The slot `slot` of instance `inst` itself, to write.
+    pub fn slot_mut(&mut self, inst: usize, slot: usize) -> Option<&mut Slot<'d>> {
+        self.slots.get_mut(self.insts[inst].base + slot)
     }
 
     pub fn items(&self, group: NodeId, inst: usize) -> &[usize] {
@@ -192,25 +260,21 @@ impl<'d> State<'d> {
             .unwrap_or(&[])
     }
 
-    /// Works out visibility and values of every node, in dependency order.
+    /// Works out visibility and values of the nodes that need it, in dependency order
+    /// (the others are visible from the start and hold the submitted value).
     pub fn evaluate(&mut self, form: &Form) {
-        // Nodes that are always visible and hold the submitted value (already in place).
-        for inst in &mut self.insts {
-            for &slot_idx in &form.simple[inst.scope] {
-                inst.slots[slot_idx].visible = true;
-            }
-        }
         for &node in &form.order {
-            let scope = form.nodes[node].scope;
-            let slot_idx = form.nodes[node].slot;
-            for k in 0..self.by_scope[scope].len() {
-                let inst = self.by_scope[scope][k];
+            let n = &form.nodes[node];
+            for k in 0..self.insts_of(n.scope).len() {
+                let inst = self.insts_of(n.scope)[k];
                 let (visible, computed) = self.compute(form, node, inst);
-                let slot = &mut self.insts[inst].slots[slot_idx];
-                slot.visible = visible;
                 // `None`: the submitted value stands.
-                if let Some(v) = computed {
-                    slot.value = v.map(Cell::Val);
+                let computed = computed.map(|v| v.map(|v| self.cell(v)));
+                if let Some(slot) = self.slot_mut(inst, n.slot) {
+                    slot.visible = visible;
+                    if let Some(v) = computed {
+                        slot.value = v;
+                    }
                 }
             }
         }
@@ -218,19 +282,30 @@ impl<'d> State<'d> {
 
     /// Visibility, and the value if an expression decides it (`None`: the submitted one).
     fn compute(&self, form: &Form, node: NodeId, inst: usize) -> (bool, Option<Option<Value>>) {
+        if !self.visibility(form, node, inst) {
+            return (false, Some(None));
+        }
+        (true, self.value_of(form, node, inst))
+    }
+
+    /// Whether a node is visible: its page or group is, and its own condition holds.
+    pub fn visibility(&self, form: &Form, node: NodeId, inst: usize) -> bool {
         let n = &form.nodes[node];
         let parent_visible = match n.parent {
             Some(p) => self.slot(form, p, inst).is_some_and(|s| s.visible),
             None => true,
         };
-        let visible = parent_visible
+        parent_visible
             && match &n.visible {
                 Some(cond) => self.holds(form, cond, inst),
                 None => true,
-            };
-        if !visible {
-            return (false, Some(None));
-        }
+            }
+    }
+
+    /// The value of a visible node if an expression decides it: its computed value, or
+    /// its default while nothing is submitted; `None`: the submitted one stands.
+    pub fn value_of(&self, form: &Form, node: NodeId, inst: usize) -> Option<Option<Value>> {
+        let n = &form.nodes[node];
         let NodeKind::Field {
             field,
             default,
@@ -238,14 +313,31 @@ impl<'d> State<'d> {
             ..
         } = &n.kind
         else {
-            return (true, Some(None));
+            return Some(None);
         };
         if let Some(expr) = value {
-            return (true, Some(coerce(&field.ty, self.eval(form, expr, inst))));
+            return Some(coerce(&field.ty, self.eval(form, expr, inst)));
         }
-        match (&self.insts[inst].slots[n.slot].raw, default) {
-            (Raw::Absent, Some(d)) => (true, Some(coerce(&field.ty, self.eval(form, d, inst)))),
-            _ => (true, None),
+        match (self.slot_of(inst, n.slot).map(|s| s.raw), default) {
+            (Some(Raw::Absent), Some(d)) => Some(coerce(&field.ty, self.eval(form, d, inst))),
+            _ => None,
+        }
+    }
+
+    /// For a fused walk: a page's visibility, worked out the first time it is needed
+    /// (everything its condition reads comes before the page).
+    pub fn page_visible(&mut self, form: &Form, page: NodeId) -> bool {
+        let slot = form.place(page).1;
+        match self.slot_of(0, slot) {
+            Some(s) if s.done => s.visible,
+            _ => {
+                let visible = self.visibility(form, page, 0);
+                if let Some(s) = self.slot_mut(0, slot) {
+                    s.visible = visible;
+                    s.done = true;
+                }
+                visible
+            }
         }
     }
 
@@ -256,7 +348,7 @@ impl<'d> State<'d> {
             RExpr::Field(n) => self
                 .slot(form, *n, inst)
                 .and_then(|s| s.value.as_ref())
-                .map(Cell::to_value),
+                .map(|c| self.view(c).to_value()),
             RExpr::IsSet(n) => Some(Value::Bool(
                 self.slot(form, *n, inst).is_some_and(|s| s.value.is_some()),
             )),
@@ -278,23 +370,22 @@ impl<'d> State<'d> {
                 binary(*op, a, b)
             }
             RExpr::In(a, list) => {
-                let Some(a) = self.eval_ref(form, a, inst) else {
+                let mut ta = None;
+                let Some(a) = self.operand(form, a, inst, &mut ta) else {
                     return Some(Value::Bool(false));
                 };
-                let a = a.view();
                 let found = match &**list {
                     RExpr::List(items) => items.iter().any(|i| {
-                        self.eval_ref(form, i, inst)
-                            .is_some_and(|v| v.view().loose_eq(a))
+                        let mut t = None;
+                        self.operand(form, i, inst, &mut t)
+                            .is_some_and(|v| v.loose_eq(a))
                     }),
                     other => {
-                        self.eval_ref(form, other, inst)
-                            .is_some_and(|h| match (h.view(), a) {
-                                (VRef::Val(Value::List(keys)), VRef::Text(t)) => {
-                                    keys.iter().any(|k| k == t)
-                                }
-                                _ => false,
-                            })
+                        let mut t = None;
+                        match (self.operand(form, other, inst, &mut t), a) {
+                            (Some(VRef::List(keys)), VRef::Text(t)) => keys.iter().any(|k| k == t),
+                            _ => false,
+                        }
                     }
                 };
                 Some(Value::Bool(found))
@@ -359,37 +450,66 @@ impl<'d> State<'d> {
                 self.holds(form, a, inst) || self.holds(form, b, inst)
             }
             RExpr::Binary(op, a, b) if op.is_comparison() => {
-                match (self.eval_ref(form, a, inst), self.eval_ref(form, b, inst)) {
-                    (Some(a), Some(b)) => compare(*op, a.view(), b.view()),
+                // The usual shape, a field against a literal, without the general operands.
+                if let (RExpr::Field(n), RExpr::Lit(v)) = (&**a, &**b) {
+                    return match (self.slot(form, *n, inst).and_then(|s| s.value.as_ref()), v) {
+                        (None, _) => false,
+                        // Equal ordering is equal value, for numbers and texts alike.
+                        (Some(Cell::Num(x)), Value::Number(y)) => {
+                            ordering_holds(*op, crate::value::cmp_decimal(*x, *y))
+                        }
+                        (Some(Cell::Int(x)), Value::Number(y)) if y.scale() == 0 => {
+                            ordering_holds(*op, i128::from(*x).cmp(&y.mantissa()))
+                        }
+                        (Some(Cell::Int(x)), Value::Number(y)) => {
+                            ordering_holds(*op, crate::value::cmp_decimal(Decimal::from(*x), *y))
+                        }
+                        (Some(Cell::Text(x)), Value::Text(y)) => ordering_holds(*op, (*x).cmp(y)),
+                        (Some(c), v) => compare(*op, self.view(c), VRef::of(v)),
+                    };
+                }
+                let (mut ta, mut tb) = (None, None);
+                match (
+                    self.operand(form, a, inst, &mut ta),
+                    self.operand(form, b, inst, &mut tb),
+                ) {
+                    (Some(a), Some(b)) => compare(*op, a, b),
                     _ => false,
                 }
             }
-            other => self
-                .eval_ref(form, other, inst)
-                .is_some_and(|v| matches!(v.view(), VRef::Val(Value::Bool(true)))),
+            other => {
+                let mut t = None;
+                matches!(
+                    self.operand(form, other, inst, &mut t),
+                    Some(VRef::Bool(true))
+                )
+            }
         }
     }
 
-    /// Like [`State::eval`], but borrows literals, parameters and field values.
-    pub(crate) fn eval_ref<'a>(
+    /// The value of an operand, without a copy where it can be: literals, parameters,
+    /// `today()` and field values are borrowed; anything else is worked out into `tmp`.
+    pub(crate) fn operand<'a>(
         &'a self,
         form: &'a Form,
         e: &'a RExpr,
         inst: usize,
-    ) -> Option<Held<'a>> {
+        tmp: &'a mut Option<Value>,
+    ) -> Option<VRef<'a>> {
         match e {
-            RExpr::Lit(v) => Some(Held::Ref(VRef::of(v))),
+            RExpr::Lit(v) => Some(VRef::of(v)),
             RExpr::Field(n) => self
-                .slot(form, *n, inst)
-                .and_then(|s| s.value.as_ref())
-                .map(|c| Held::Ref(c.view())),
-            RExpr::Param(i) => form
-                .params
-                .get(*i)
-                .and_then(Option::as_ref)
-                .map(|v| Held::Ref(VRef::of(v))),
-            RExpr::Call(Func::Today, _) => Some(Held::Owned(Value::Date(self.today))),
-            other => self.eval(form, other, inst).map(Held::Owned),
+                .slot(form, *n, inst)?
+                .value
+                .as_ref()
+                .map(|c| self.view(c)),
+            RExpr::Param(i) => form.params.get(*i)?.as_ref().map(VRef::of),
+            RExpr::Call(Func::Today, _) => Some(VRef::Date(self.today)),
+            other => {
+                *tmp = self.eval(form, other, inst);
+                let tmp: &'a Option<Value> = tmp;
+                tmp.as_ref().map(VRef::of)
+            }
         }
     }
 
@@ -446,7 +566,22 @@ fn binary(op: BinOp, a: Option<Value>, b: Option<Value>) -> Option<Value> {
     }
 }
 
+/// Whether a comparison operator holds for two values ordered as `ord` (equal ordering
+/// being equal value).
+fn ordering_holds(op: BinOp, ord: std::cmp::Ordering) -> bool {
+    match op {
+        BinOp::Eq => ord.is_eq(),
+        BinOp::Ne => ord.is_ne(),
+        BinOp::Lt => ord.is_lt(),
+        BinOp::Le => ord.is_le(),
+        BinOp::Gt => ord.is_gt(),
+        BinOp::Ge => ord.is_ge(),
+        _ => false,
+    }
+}
+
 /// The result of a comparison operator on two values.
+#[inline]
 fn compare(op: BinOp, a: VRef<'_>, b: VRef<'_>) -> bool {
     match op {
         BinOp::Eq => a.loose_eq(b),

@@ -103,7 +103,7 @@ impl Form {
                     let from_expr = value.is_some()
                         || (default.is_some() && matches!(slot.raw, crate::eval::Raw::Absent));
                     if let (true, Some(v)) = (from_expr, &slot.value) {
-                        ev.computed.insert(path, cell_json(&field.ty, v));
+                        ev.computed.insert(path, cell_json(st, &field.ty, v));
                     }
                 }
                 NodeKind::Group {

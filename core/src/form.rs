@@ -12,11 +12,14 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
+use crate::eval::Slot;
 use crate::pattern::{compile_pattern, Regex};
 
 use crate::expr::{Aggregate, BinOp, Expr, Func, Lit, UnOp};
 use crate::model::{Field, FieldType, FormModel, Item, Repeat, Required, Text};
 use crate::value::Value;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 /// Index of a node (page, group or field) in document order.
 pub(crate) type NodeId = usize;
@@ -114,12 +117,77 @@ pub(crate) enum NodeKind {
     Field {
         field: Box<Field>,
         required_when: Option<RExpr>,
-        min: Option<RExpr>,
-        max: Option<RExpr>,
         default: Option<RExpr>,
         value: Option<RExpr>,
-        pattern: Option<Regex>,
+        /// What the value must keep to, if anything: an index into [`Form::limits`].
+        limits: Option<usize>,
     },
+}
+
+/// What a field's value must keep to: bounds, lengths and pattern, worked out once per
+/// form so that checking a value touches neither the node nor the model. (A file's
+/// `accept` and `maxsize` are read from the field.)
+#[derive(Debug)]
+pub(crate) struct Limits {
+    /// Whether there is a `min` or a `max`.
+    pub bounded: bool,
+    pub min: Bound,
+    pub max: Bound,
+    pub minlength: Option<u64>,
+    pub maxlength: Option<u64>,
+    pub pattern: Option<Regex>,
+}
+
+/// A `min` or `max`, folded where it does not depend on the submission.
+#[derive(Debug)]
+pub(crate) enum Bound {
+    None,
+    /// A literal or parameter number, and its value as an `i64` if it is a whole
+    /// number that fits (to compare [`crate::eval::Cell::Int`] directly).
+    Num(Decimal, Option<i64>),
+    /// A literal or parameter date.
+    Date(NaiveDate),
+    /// Any other literal or parameter.
+    Value(Box<Value>),
+    /// `today()`.
+    Today,
+    /// Anything else: evaluated for each value.
+    Expr(Box<RExpr>),
+}
+
+impl Bound {
+    fn of(e: Option<RExpr>, params: &[Option<Value>]) -> Bound {
+        let constant = |v: Value| match v {
+            Value::Number(d) => Bound::Num(
+                d,
+                d.fract().is_zero().then(|| i64::try_from(d).ok()).flatten(),
+            ),
+            Value::Date(d) => Bound::Date(d),
+            v => Bound::Value(Box::new(v)),
+        };
+        match e {
+            None => Bound::None,
+            Some(RExpr::Lit(v)) => constant(v),
+            Some(RExpr::Param(i)) => match params.get(i).cloned().flatten() {
+                Some(v) => constant(v),
+                None => Bound::None,
+            },
+            Some(RExpr::Call(Func::Today, args)) if args.is_empty() => Bound::Today,
+            Some(e) => Bound::Expr(Box::new(e)),
+        }
+    }
+
+    /// The expression, for what it reads.
+    pub fn expr(&self) -> Option<&RExpr> {
+        match self {
+            Bound::Expr(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn is_some(&self) -> bool {
+        !matches!(self, Bound::None)
+    }
 }
 
 #[derive(Debug)]
@@ -140,8 +208,6 @@ pub(crate) struct Node {
     /// Label or title.
     pub label: Text,
     pub visible: Option<RExpr>,
-    /// Index in the `children` of the container holding the node's data (fields, groups).
-    pub child_pos: usize,
 }
 
 /// A place that holds data: the form itself or a group.
@@ -151,30 +217,34 @@ pub(crate) struct Container {
     /// them; [`Container::pack`] turns them into `packed` and leaves this empty.
     children: Vec<NodeId>,
     /// The fields and groups directly inside, in document order, packed as validation
-    /// reads them, with their keys side by side in `keys`: a [`Node`] spans several
+    /// reads them, each with its key: a [`Node`] spans several
     /// cache lines, and a submission touches every child.
     pub packed: Vec<Child>,
-    /// The keys of `packed`, one after the other.
-    keys: String,
-    /// Lookup by data key.
-    pub by_key: rustc_hash::FxHashMap<String, NodeId>,
+    /// Lookup by data key: the child's position in `packed`.
+    pub by_key: rustc_hash::FxHashMap<String, usize>,
     /// Checks placed directly inside (for the form: at form or page level).
     pub checks: Vec<CheckRt>,
 }
 
 /// A child of a container as loading reads it (see [`Container::packed`]).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Child {
     pub node: NodeId,
     /// The scope and index of the node's slot.
     pub scope: usize,
     pub slot: usize,
-    /// Where the key is in [`Container::keys`].
-    key_start: usize,
-    key_end: usize,
+    /// The key in the data.
+    key: Box<str>,
     pub read: Read,
     /// What the walk must look at, as [`check`] bits (fields only).
     pub checks: u8,
+    /// The field's [`Limits`] (with [`check::CONSTRAINED`]): an index into
+    /// [`Form::limits`].
+    pub limits: usize,
+    /// The page the child is on, if it is directly on one (children of the form).
+    pub page: Option<NodeId>,
+    /// The node's own visibility condition (as on its node, kept here for the walk).
+    pub visible: Option<Box<RExpr>>,
 }
 
 /// The bits of [`Child::checks`].
@@ -187,6 +257,12 @@ pub(crate) mod check {
     pub const REQUIRED_WHEN: u8 = 4;
     /// Bounds, lengths, a pattern or file limits to check.
     pub const CONSTRAINED: u8 = 8;
+    /// Always visible, and takes the submitted value (see [`super::Scope::template`]).
+    pub const SIMPLE: u8 = 16;
+    /// Read by some expression: its value must be kept in its slot.
+    pub const STORED: u8 = 32;
+    /// A field that holds what was submitted: no default, no computed value.
+    pub const PLAIN: u8 = 64;
 }
 
 /// How to read a child's JSON.
@@ -234,6 +310,11 @@ impl Read {
         }
     }
 
+    /// Whether it reads a field (not a group).
+    pub fn is_field(self) -> bool {
+        !matches!(self, Read::Group | Read::Repeat(_))
+    }
+
     /// Whether the JSON is a string (as [`FieldType::is_string`]).
     pub fn is_text(self) -> bool {
         matches!(
@@ -249,14 +330,33 @@ impl Read {
     }
 }
 
+impl Child {
+    /// The key in the data, as bytes.
+    pub fn key(&self) -> &[u8] {
+        self.key.as_bytes()
+    }
+}
+
 impl Container {
-    /// The key of a packed child of this container, as bytes.
-    pub fn key(&self, c: &Child) -> &[u8] {
-        &self.keys.as_bytes()[c.key_start..c.key_end]
+    /// Marks the children that are always visible and take the submitted value (see
+    /// [`Scope::template`]), and those that some expression reads.
+    fn mark(&mut self, scopes: &[Scope], read: &[bool]) {
+        for c in &mut self.packed {
+            if scopes[c.scope]
+                .template
+                .get(c.slot)
+                .is_some_and(|s| s.visible)
+            {
+                c.checks |= check::SIMPLE;
+            }
+            if read.get(c.node) == Some(&true) {
+                c.checks |= check::STORED;
+            }
+        }
     }
 
     /// Fills `packed` from `children`. Runs once the nodes are complete: the check
-    /// bits come from the field's resolved expressions and pattern.
+    /// bits come from the field's resolved expressions and limits.
     fn pack(&mut self, nodes: &[Node], model: &FormModel) {
         let list = |id: &str| {
             model
@@ -265,39 +365,31 @@ impl Container {
                 .position(|l| l.id == id)
                 .unwrap_or(usize::MAX)
         };
-        self.keys.clear();
         let children = std::mem::take(&mut self.children);
         self.packed = Vec::with_capacity(children.len());
         for id in children {
             let n = &nodes[id];
-            let key_start = self.keys.len();
-            self.keys.push_str(&n.key);
             let mut checks = 0;
+            let mut limits_at = usize::MAX;
             if let NodeKind::Field {
                 field,
                 required_when,
-                min,
-                max,
+                default,
                 value,
-                pattern,
-                ..
+                limits,
             } = &n.kind
             {
+                limits_at = limits.unwrap_or(usize::MAX);
                 let flags = [
                     (value.is_some(), check::COMPUTED),
+                    (value.is_none() && default.is_none(), check::PLAIN),
                     (
                         matches!(field.required, Some(Required::Always)),
                         check::REQUIRED,
                     ),
                     (required_when.is_some(), check::REQUIRED_WHEN),
                     (
-                        min.is_some()
-                            || max.is_some()
-                            || field.minlength.is_some()
-                            || field.maxlength.is_some()
-                            || pattern.is_some()
-                            || !field.accept.is_empty()
-                            || field.maxsize.is_some(),
+                        limits.is_some() || !field.accept.is_empty() || field.maxsize.is_some(),
                         check::CONSTRAINED,
                     ),
                 ];
@@ -320,10 +412,14 @@ impl Container {
                 node: id,
                 scope: n.scope,
                 slot: n.slot,
-                key_start,
-                key_end: self.keys.len(),
+                key: n.key.as_str().into(),
                 read,
                 checks,
+                limits: limits_at,
+                page: n
+                    .parent
+                    .filter(|&p| matches!(nodes[p].kind, NodeKind::Page)),
+                visible: n.visible.clone().map(Box::new),
             });
         }
     }
@@ -370,6 +466,10 @@ pub(crate) struct CheckRt {
 pub(crate) struct Scope {
     pub parent: Option<usize>,
     pub slots: usize,
+    /// The slots of a new instance. A node that is always visible and takes no default
+    /// or computed value depends on nothing: its slot starts out visible, holding the
+    /// submitted value, and evaluation leaves it alone. All others start out hidden.
+    pub template: Vec<Slot<'static>>,
 }
 
 /// A form ready to validate and evaluate submissions.
@@ -382,14 +482,20 @@ pub struct Form {
     pub(crate) root: Container,
     /// Containers of groups, by node.
     pub(crate) groups: HashMap<NodeId, Container>,
-    /// Evaluation order of the nodes that need the general evaluation (see `simple`).
+    /// Evaluation order of the nodes that need the general evaluation (the others are
+    /// visible in [`Scope::template`]).
     pub(crate) order: Vec<NodeId>,
-    /// Per scope: the slots of nodes that are always visible and take no default or
-    /// computed value. They depend on nothing, so they are worked out first in one
-    /// cheap pass: visible, value = the submitted one.
-    pub(crate) simple: Vec<Vec<usize>>,
+    /// Whether every expression only reads what the validation walk, in document order,
+    /// has finished when it evaluates the expression; then the walk works out each node
+    /// as it reaches it, in one pass ([`linear`]).
+    pub(crate) linear: bool,
     pub(crate) params: Vec<Option<Value>>,
     pub(crate) fees: Vec<RExpr>,
+    /// The limits of the fields that have any (see [`Child::limits`]).
+    pub(crate) limits: Vec<Limits>,
+    /// Per node: the scope and index of its slot, side by side (a [`Node`] spans
+    /// several cache lines, and expressions look up slots often).
+    places: Vec<(u32, u32)>,
 }
 
 impl Form {
@@ -400,6 +506,7 @@ impl Form {
             scopes: vec![Scope {
                 parent: None,
                 slots: 0,
+                template: Vec::new(),
             }],
             root: Container::default(),
             groups: HashMap::new(),
@@ -428,7 +535,7 @@ impl Form {
         }
         let Builder {
             mut nodes,
-            scopes,
+            mut scopes,
             mut root,
             mut groups,
             by_path,
@@ -549,7 +656,7 @@ impl Form {
             .iter()
             .map(|f| resolver.resolve(&f.amount, 0, &format!("the fee `{}`", f.id)))
             .collect::<Result<Vec<_>, _>>()?;
-        let params = model
+        let params: Vec<Option<Value>> = model
             .params
             .iter()
             .map(|p| Some(lit_value(&p.value)))
@@ -557,23 +664,36 @@ impl Form {
         for (id, r) in resolved_visible {
             nodes[id].visible = Some(r);
         }
+        let mut all_limits = Vec::new();
         for (id, fe) in field_exprs {
             if let NodeKind::Field {
+                field,
                 required_when,
-                min,
-                max,
                 default,
                 value,
-                pattern,
-                ..
+                limits,
             } = &mut nodes[id].kind
             {
                 *required_when = fe.required_when;
-                *min = fe.min;
-                *max = fe.max;
                 *default = fe.default;
                 *value = fe.value;
-                *pattern = fe.pattern;
+                let (min, max) = (Bound::of(fe.min, &params), Bound::of(fe.max, &params));
+                let l = Limits {
+                    bounded: min.is_some() || max.is_some(),
+                    min,
+                    max,
+                    minlength: field.minlength,
+                    maxlength: field.maxlength,
+                    pattern: fe.pattern,
+                };
+                if l.bounded
+                    || l.minlength.is_some()
+                    || l.maxlength.is_some()
+                    || l.pattern.is_some()
+                {
+                    *limits = Some(all_limits.len());
+                    all_limits.push(l);
+                }
             }
         }
         root.pack(&nodes, &model);
@@ -587,7 +707,9 @@ impl Form {
         let full_order = topo_order(&nodes, &deps)?;
         // Parents come before their children in `full_order` (a parent is a dependency).
         let mut always_visible = vec![false; nodes.len()];
-        let mut simple = vec![Vec::new(); scopes.len()];
+        for scope in &mut scopes {
+            scope.template = vec![Slot::default(); scope.slots];
+        }
         let mut order = Vec::with_capacity(full_order.len());
         for id in full_order {
             let n = &nodes[id];
@@ -597,21 +719,32 @@ impl Form {
                 _ => true,
             };
             if always_visible[id] && plain {
-                simple[n.scope].push(n.slot);
+                scopes[n.scope].template[n.slot].visible = true;
             } else {
                 order.push(id);
             }
         }
+        let read = read_nodes(&nodes, &all_limits, &root, &groups, &fees);
+        root.mark(&scopes, &read);
+        for g in groups.values_mut() {
+            g.mark(&scopes, &read);
+        }
+        let linear = linear(&nodes, &all_limits, &groups);
         Ok(Form {
             model,
-            nodes,
             scopes,
             root,
             groups,
             order,
-            simple,
+            linear,
             params,
             fees,
+            limits: all_limits,
+            places: nodes
+                .iter()
+                .map(|n| (n.scope as u32, n.slot as u32))
+                .collect(),
+            nodes,
         })
     }
 
@@ -623,6 +756,17 @@ impl Form {
     /// Gives the model back (after [`Form::new`] has checked it), without a copy.
     pub fn into_model(self) -> FormModel {
         self.model
+    }
+
+    /// The scope and slot index of a node.
+    pub(crate) fn place(&self, node: NodeId) -> (usize, usize) {
+        let (scope, slot) = self.places[node];
+        (scope as usize, slot as usize)
+    }
+
+    /// Whether a node is a page.
+    pub(crate) fn is_page(&self, node: NodeId) -> bool {
+        matches!(self.nodes[node].kind, NodeKind::Page)
     }
 
     pub(crate) fn container(&self, group: Option<NodeId>) -> &Container {
@@ -696,7 +840,6 @@ impl Builder {
             path,
             label,
             visible: None,
-            child_pos: 0,
         });
         self.nodes.len() - 1
     }
@@ -719,11 +862,9 @@ impl Builder {
                         NodeKind::Field {
                             field: Box::new(f.clone()),
                             required_when: None,
-                            min: None,
-                            max: None,
                             default: None,
                             value: None,
-                            pattern: None,
+                            limits: None,
                         },
                         parent,
                         scope,
@@ -741,6 +882,7 @@ impl Builder {
                         self.scopes.push(Scope {
                             parent: Some(scope),
                             slots: 0,
+                            template: Vec::new(),
                         });
                         self.scopes.len() - 1
                     });
@@ -789,11 +931,10 @@ impl Builder {
             None => &mut self.root,
             Some(g) => self.groups.entry(g).or_default(),
         };
-        if c.by_key.insert(key.to_owned(), id).is_some() {
+        // `pack` makes `packed` from `children` in this order: the position indexes both.
+        if c.by_key.insert(key.to_owned(), c.children.len()).is_some() {
             return Err(ModelError::Duplicate { path });
         }
-        self.nodes[id].child_pos = c.children.len();
-        // `pack` makes `packed` from `children` in this order: `child_pos` indexes both.
         c.children.push(id);
         self.by_path.insert(path, id);
         Ok(())
@@ -935,6 +1076,151 @@ fn collect_deps(e: &RExpr, out: &mut Vec<NodeId>) {
             out.push(*g);
             if let Some(e) = e {
                 collect_deps(e, out);
+            }
+        }
+    }
+}
+
+/// Whether the validation walk can work out every node as it reaches it: whether each
+/// expression only reads what a walk in document order has finished by the time it is
+/// evaluated. Node ids are in document order (a group before what it holds).
+///
+/// - A node's condition, default, computed value, `required when` and bounds are
+///   evaluated when the walk reaches the node: a field read must come before it (or be
+///   the node itself, for the checks of its own value), an aggregated repeated group
+///   must be finished.
+/// - A group's checks are evaluated when its instance is finished: a field read must
+///   lie before the group's end; an aggregated group must be inside it (its items in
+///   this instance are finished) or finished before the group starts.
+/// - The form's own checks and the fees come after everything.
+fn linear(nodes: &[Node], limits: &[Limits], groups: &HashMap<NodeId, Container>) -> bool {
+    // end[n]: the last node inside n (n itself for a field or page: pages hold no data).
+    let mut end: Vec<NodeId> = (0..nodes.len()).collect();
+    for id in (0..nodes.len()).rev() {
+        if let Some(p) = nodes[id].parent {
+            end[p] = end[p].max(end[id]);
+        }
+    }
+    let mut reads = Vec::new();
+    for (id, n) in nodes.iter().enumerate() {
+        reads.clear();
+        if let Some(e) = &n.visible {
+            collect_reads(e, &mut reads);
+        }
+        if let NodeKind::Field {
+            required_when,
+            default,
+            value,
+            limits: l,
+            ..
+        } = &n.kind
+        {
+            for e in [required_when.as_ref(), default.as_ref(), value.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                collect_reads(e, &mut reads);
+            }
+            if let Some(l) = l.and_then(|i| limits.get(i)) {
+                for e in [l.min.expr(), l.max.expr()].into_iter().flatten() {
+                    collect_reads(e, &mut reads);
+                }
+            }
+        }
+        let ok = reads
+            .iter()
+            .all(|&(d, all)| if all { end[d] < id } else { end[d] <= id });
+        if !ok {
+            return false;
+        }
+    }
+    // The form's own checks run after everything.
+    for (&g, c) in groups {
+        for check in &c.checks {
+            reads.clear();
+            collect_reads(&check.condition, &mut reads);
+            let ok = reads.iter().all(|&(d, all)| {
+                if all {
+                    (d > g && end[d] <= end[g]) || end[d] < g
+                } else {
+                    end[d] <= end[g]
+                }
+            });
+            if !ok {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Which nodes some expression reads (conditions, values, bounds, checks, fees).
+fn read_nodes(
+    nodes: &[Node],
+    limits: &[Limits],
+    root: &Container,
+    groups: &HashMap<NodeId, Container>,
+    fees: &[RExpr],
+) -> Vec<bool> {
+    let mut reads = Vec::new();
+    for n in nodes {
+        if let Some(e) = &n.visible {
+            collect_reads(e, &mut reads);
+        }
+        if let NodeKind::Field {
+            required_when,
+            default,
+            value,
+            ..
+        } = &n.kind
+        {
+            for e in [required_when, default, value].into_iter().flatten() {
+                collect_reads(e, &mut reads);
+            }
+        }
+    }
+    for l in limits {
+        for e in [l.min.expr(), l.max.expr()].into_iter().flatten() {
+            collect_reads(e, &mut reads);
+        }
+    }
+    for c in std::iter::once(root).chain(groups.values()) {
+        for check in &c.checks {
+            collect_reads(&check.condition, &mut reads);
+        }
+    }
+    for e in fees {
+        collect_reads(e, &mut reads);
+    }
+    let mut read = vec![false; nodes.len()];
+    for (n, _) in reads {
+        if let Some(r) = read.get_mut(n) {
+            *r = true;
+        }
+    }
+    read
+}
+
+/// The nodes an expression reads, each with whether it reads all the items of a
+/// repeated group (an aggregate) rather than one value.
+fn collect_reads(e: &RExpr, out: &mut Vec<(NodeId, bool)>) {
+    match e {
+        RExpr::Lit(_) | RExpr::Param(_) => {}
+        RExpr::Field(n) | RExpr::IsSet(n) => out.push((*n, false)),
+        RExpr::Unary(_, a) => collect_reads(a, out),
+        RExpr::Binary(_, a, b) | RExpr::In(a, b) => {
+            collect_reads(a, out);
+            collect_reads(b, out);
+        }
+        RExpr::List(items) | RExpr::Call(_, items) => {
+            for i in items {
+                collect_reads(i, out);
+            }
+        }
+        RExpr::Aggregate(_, g, e) => {
+            out.push((*g, true));
+            if let Some(e) = e {
+                collect_reads(e, out);
             }
         }
     }

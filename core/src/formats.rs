@@ -9,15 +9,18 @@ pub fn is_email(s: &str) -> bool {
     }
     // Local part: allowed characters, dots neither first, last nor doubled. No class
     // admits `@`, so the local part ends at the first byte outside its class, which must
-    // be the one `@` of the address.
+    // be the one `@` of the address. Bytes other than dots take one table test each.
     let mut at = 0;
     let mut prev = b'.';
     while let Some(&c) = b.get(at) {
-        if EMAIL_CLASS[usize::from(c)] & LOCAL == 0 {
-            break;
-        }
-        if c == b'.' && prev == b'.' {
-            return false;
+        let class = EMAIL_CLASS[usize::from(c)];
+        if class & LOCAL_NOT_DOT == 0 {
+            if c != b'.' {
+                break;
+            }
+            if prev == b'.' {
+                return false;
+            }
         }
         prev = c;
         at += 1;
@@ -67,6 +70,8 @@ const LOCAL: u8 = 1;
 const LABEL: u8 = 2;
 /// [`EMAIL_CLASS`] bit: an ASCII letter.
 const LETTER: u8 = 4;
+/// [`EMAIL_CLASS`] bit: allowed in the local part, and not a dot.
+const LOCAL_NOT_DOT: u8 = 8;
 
 /// What each byte may be in an e-mail address, as bits.
 static EMAIL_CLASS: [u8; 256] = {
@@ -87,6 +92,13 @@ static EMAIL_CLASS: [u8; 256] = {
     while i < specials.len() {
         t[specials[i] as usize] = LOCAL;
         i += 1;
+    }
+    let mut c = 0;
+    while c < 256 {
+        if t[c] & LOCAL != 0 && c != b'.' as usize {
+            t[c] |= LOCAL_NOT_DOT;
+        }
+        c += 1;
     }
     t
 };

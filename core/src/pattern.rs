@@ -124,13 +124,22 @@ impl ClassRun {
     }
 
     fn is_match(&self, text: &str) -> bool {
-        // ASCII text, the usual case: one bit test a byte, and bytes are characters.
-        if text.is_ascii() {
-            let n = u32::try_from(text.len()).unwrap_or(u32::MAX);
-            return text.bytes().all(|b| self.ascii[usize::from(b & 0x7f)])
-                && n >= self.min
-                && self.max.is_none_or(|m| n <= m);
+        // ASCII text, the usual case: one table lookup a byte, and bytes are characters.
+        // (An ASCII character outside the class fails the match, whatever follows.)
+        for &b in text.as_bytes() {
+            if b >= 0x80 {
+                return self.is_match_wide(text);
+            }
+            if !self.ascii[usize::from(b)] {
+                return false;
+            }
         }
+        let n = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        n >= self.min && self.max.is_none_or(|m| n <= m)
+    }
+
+    /// [`ClassRun::is_match`] for text beyond ASCII, character by character.
+    fn is_match_wide(&self, text: &str) -> bool {
         let mut n: u32 = 0;
         for c in text.chars() {
             if !self.contains(c) {

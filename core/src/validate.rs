@@ -8,11 +8,14 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use crate::eval::{Cell, Raw, Slot, State, VRef};
-use crate::form::{check, Child, Form, NodeId, NodeKind, Read};
+use crate::form::{check, Bound, Child, Container, Form, Limits, NodeId, NodeKind, Read};
 use crate::formats;
 use crate::messages::{message, message_lang, MsgArgs};
 use crate::model::FieldType;
-use crate::value::{format_date, parse_date, round_money, FileValue, Value};
+use crate::value::{
+    cmp_decimal, format_date, parse_date, parse_json_number, round_money, FileValue, Value,
+};
+use std::cmp::Ordering;
 
 /// The error codes of SPEC section 3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -173,34 +176,43 @@ impl Form {
             .unwrap_or(default_lang);
         let mut st = State::new(self, opts.today);
         let obj = data.as_object().unwrap_or(&EMPTY);
-        load(self, &mut st, None, 0, obj);
-        st.evaluate(self);
-        let mut out = Out {
+        // A form whose expressions only read what comes before them is worked out as
+        // the walk goes; any other is read and evaluated completely first.
+        if !self.linear {
+            load(self, &mut st, None, 0, obj);
+            st.evaluate(self);
+        }
+        let mut walk = Walk {
             form: self,
-            st: &st,
-            lang,
-            default_lang,
-            msg_lang: message_lang(lang, default_lang),
-            errors: Vec::new(),
-            path: String::new(),
-            leaf: None,
+            st,
+            fused: self.linear,
             build,
+            found: Vec::new(),
+            out: Report {
+                form: self,
+                lang,
+                default_lang,
+                msg_lang: message_lang(lang, default_lang),
+                errors: Vec::new(),
+                path: String::new(),
+                leaf: None,
+            },
         };
         if !data.is_object() {
-            out.errors.push(ValidationError {
+            walk.out.errors.push(ValidationError {
                 path: String::new(),
                 code: ErrorCode::Type,
-                message: if out.msg_lang == "en" {
+                message: if walk.out.msg_lang == "en" {
                     "The submission must be a JSON object.".to_owned()
                 } else {
                     "Die Angaben müssen ein JSON-Objekt sein.".to_owned()
                 },
             });
         }
-        let built = out.container(None, 0, obj);
-        let errors = out.errors;
+        let built = walk.container(None, 0, obj);
+        let errors = walk.out.errors;
         let fees = if build {
-            self.fee_amounts(&st, lang)
+            self.fee_amounts(&walk.st, lang)
         } else {
             Vec::new()
         };
@@ -232,7 +244,8 @@ impl Form {
     }
 }
 
-/// Reads the data of one container into instance `inst`.
+/// Reads the data of one container into instance `inst`, completely: every submitted
+/// value, and the items of repeated groups with theirs.
 pub(crate) fn load<'d>(
     form: &Form,
     st: &mut State<'d>,
@@ -245,9 +258,9 @@ pub(crate) fn load<'d>(
     let mut next = 0;
     for (key, json) in obj {
         let pos = match container.packed.get(next) {
-            Some(c) if same_key(container.key(c), key.as_bytes()) => next,
+            Some(c) if same_key(c.key(), key.as_bytes()) => next,
             _ => match container.by_key.get(key) {
-                Some(&node) => form.nodes[node].child_pos,
+                Some(&pos) => pos,
                 None => {
                     st.unknown_keys = true;
                     continue;
@@ -258,27 +271,65 @@ pub(crate) fn load<'d>(
             continue;
         };
         next = pos + 1;
-        match (child.read, json) {
-            (Read::Group | Read::Repeat(_), Json::Null) => {}
-            (Read::Group, Json::Object(inner)) => load(form, st, Some(child.node), inst, inner),
-            (Read::Repeat(scope), Json::Array(items)) => {
-                let mut ids = Vec::with_capacity(items.len());
-                for item in items {
-                    let item_inst = st.new_inst(form, scope, Some(inst));
-                    ids.push(item_inst);
-                    match item {
-                        Json::Object(inner) => load(form, st, Some(child.node), item_inst, inner),
-                        _ => st.insts[item_inst].bad_item = true,
+        match take(form, st, child, inst, json) {
+            Inner::Object(inner) => load(form, st, Some(child.node), inst, inner),
+            Inner::Items(first, items) => {
+                for (item_inst, item) in (first..).zip(items) {
+                    if let Json::Object(inner) = item {
+                        load(form, st, Some(child.node), item_inst, inner);
                     }
                 }
-                st.insts[inst].items.push((child.node, ids));
             }
-            (Read::Group | Read::Repeat(_), _) => {
-                st.insts[inst].slots[child.slot].raw = Raw::Bad(ErrorCode::Type);
+            Inner::None => {}
+        }
+    }
+}
+
+/// What a group's JSON holds for the reading of its content.
+enum Inner<'d> {
+    None,
+    Object(&'d Map<String, Json>),
+    /// The items of a repeated group: their instances are made, one after the other
+    /// from the first.
+    Items(usize, &'d [Json]),
+}
+
+/// Reads one submitted value into the slot of a child of instance `inst`: a field's
+/// value (or the error it has), whether a group's JSON is of the right kind, and for a
+/// repeated group an instance per item. A group's content is read by the caller.
+fn take<'d>(
+    form: &Form,
+    st: &mut State<'d>,
+    child: &Child,
+    inst: usize,
+    json: &'d Json,
+) -> Inner<'d> {
+    match (child.read, json) {
+        (Read::Group | Read::Repeat(_), Json::Null) => Inner::None,
+        (Read::Group, Json::Object(inner)) => Inner::Object(inner),
+        (Read::Repeat(scope), Json::Array(items)) => {
+            let first = st.insts.len();
+            let mut ids = Vec::with_capacity(items.len());
+            for item in items {
+                let item_inst = st.new_inst(form, scope, Some(inst));
+                ids.push(item_inst);
+                if !item.is_object() {
+                    st.insts[item_inst].bad_item = true;
+                }
             }
-            (read, json) => {
-                let slot = &mut st.insts[inst].slots[child.slot];
-                match read_value(form, read, json) {
+            st.insts[inst].items.push((child.node, ids));
+            Inner::Items(first, items)
+        }
+        (Read::Group | Read::Repeat(_), _) => {
+            if let Some(slot) = st.slot_mut(inst, child.slot) {
+                slot.raw = Raw::Bad(ErrorCode::Type);
+            }
+            Inner::None
+        }
+        (read, json) => {
+            let read = read_value(form, read, json, &mut st.owned);
+            if let Some(slot) = st.slot_mut(inst, child.slot) {
+                match read {
                     Ok(None) => {}
                     Ok(Some(v)) => {
                         slot.raw = Raw::Given;
@@ -287,6 +338,7 @@ pub(crate) fn load<'d>(
                     Err(code) => slot.raw = Raw::Bad(code),
                 }
             }
+            Inner::None
         }
     }
 }
@@ -297,61 +349,41 @@ fn same_key(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Reads a submitted JSON value as a field's type: `Ok(None)` if absent.
-fn read_value<'d>(form: &Form, read: Read, json: &'d Json) -> Result<Option<Cell<'d>>, ErrorCode> {
-    use ErrorCode::{Choice, Format, Type};
-    let val = |v| Ok(Some(Cell::Val(v)));
-    if json.is_null() {
-        return Ok(None);
-    }
-    if read.is_text() {
-        let Some(s) = json.as_str() else {
-            return Err(Type);
-        };
-        if s.is_empty() {
-            return Ok(None);
-        }
-        let ok = match read {
-            Read::Date => return parse_date(s).map_or(Err(Format), |d| val(Value::Date(d))),
-            Read::Email => formats::is_email(s),
-            Read::Phone => formats::is_phone(s),
-            Read::Iban => formats::is_iban(s),
-            Read::Postcode => formats::is_postcode(s),
-            Read::Choice(list) => {
-                if !form.model.lists.get(list).is_some_and(|l| l.accepts(s)) {
-                    return Err(Choice);
-                }
-                true
-            }
-            _ => true,
-        };
-        return if ok {
-            Ok(Some(Cell::Text(s)))
-        } else {
-            Err(Format)
-        };
-    }
-    match read {
-        // An i64 is already a normalized whole decimal.
-        Read::Integer => match json.as_i64() {
-            Some(i) => val(Value::Number(Decimal::from(i))),
-            None => match json_decimal(json) {
-                Some(d) if d.fract().is_zero() => val(Value::Number(d.normalize())),
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+/// Lists and files go into `owned` (see [`Cell::Owned`]).
+fn read_value<'d>(
+    form: &Form,
+    read: Read,
+    json: &'d Json,
+    owned: &mut Vec<Value>,
+) -> Result<Option<Cell<'d>>, ErrorCode> {
+    let mut own = |v| {
+        owned.push(v);
+        Ok(Some(Cell::Owned(owned.len() - 1)))
+    };
+    use ErrorCode::{Choice, Type};
+    match (read, json) {
+        (_, Json::Null) => Ok(None),
+        (Read::Text, Json::String(s)) => Ok((!s.is_empty()).then_some(Cell::Text(s))),
+        (read, Json::String(s)) if read.is_text() => read_text(form, read, s),
+        (Read::Integer, Json::Number(n)) => match small_integer(n.as_str()) {
+            // An i64 is already a normalized whole decimal.
+            Some(i) => Ok(Some(Cell::Int(i))),
+            None => match parse_json_number(n.as_str()) {
+                Some(d) if d.fract().is_zero() => Ok(Some(Cell::Num(d.normalize()))),
                 _ => Err(Type),
             },
         },
-        Read::Decimal => json_decimal(json).map_or(Err(Type), |d| val(Value::Number(d))),
-        Read::Money => match json_decimal(json) {
-            Some(d) if d.normalize().scale() <= 2 => val(Value::Number(d)),
+        (Read::Decimal, Json::Number(n)) => parse_json_number(n.as_str())
+            .map(|d| Some(Cell::Num(d)))
+            .ok_or(Type),
+        (Read::Money, Json::Number(n)) => match parse_json_number(n.as_str()) {
+            Some(d) if d.normalize().scale() <= 2 => Ok(Some(Cell::Num(d))),
             _ => Err(Type),
         },
-        Read::Boolean => json.as_bool().map_or(Err(Type), |b| val(Value::Bool(b))),
-        Read::Multichoice(list) => {
-            let Some(items) = json.as_array() else {
-                return Err(Type);
-            };
-            if items.is_empty() {
-                return Ok(None);
-            }
+        (Read::Boolean, Json::Bool(b)) => Ok(Some(Cell::Bool(*b))),
+        (Read::Multichoice(_), Json::Array(items)) if items.is_empty() => Ok(None),
+        (Read::Multichoice(list), Json::Array(items)) => {
             let list = form.model.lists.get(list);
             let mut keys: Vec<String> = Vec::with_capacity(items.len());
             let mut bad_choice = false;
@@ -367,12 +399,67 @@ fn read_value<'d>(form: &Form, read: Read, json: &'d Json) -> Result<Option<Cell
             if bad_choice {
                 Err(Choice)
             } else {
-                val(Value::List(keys))
+                own(Value::List(keys))
             }
         }
-        Read::File => read_file(json).map_or(Err(Type), |f| val(Value::File(Box::new(f)))),
+        (Read::File, json) => match read_file(json) {
+            Some(f) => own(Value::File(Box::new(f))),
+            None => Err(Type),
+        },
         _ => Err(Type),
     }
+}
+
+/// Reads a submitted string as a field of a text kind with a syntax of its own.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+fn read_text<'d>(form: &Form, read: Read, s: &'d str) -> Result<Option<Cell<'d>>, ErrorCode> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let ok = match read {
+        Read::Date => {
+            return parse_date(s)
+                .map(|d| Some(Cell::Date(d)))
+                .ok_or(ErrorCode::Format)
+        }
+        Read::Email => formats::is_email(s),
+        Read::Phone => formats::is_phone(s),
+        Read::Iban => formats::is_iban(s),
+        Read::Postcode => formats::is_postcode(s),
+        Read::Choice(list) => {
+            if !form.model.lists.get(list).is_some_and(|l| l.accepts(s)) {
+                return Err(ErrorCode::Choice);
+            }
+            true
+        }
+        _ => true,
+    };
+    if ok {
+        Ok(Some(Cell::Text(s)))
+    } else {
+        Err(ErrorCode::Format)
+    }
+}
+
+/// The value of a JSON number written as a plain integer of at most 18 digits (the
+/// usual case, read without the general decimal parser); `None` for anything else.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+fn small_integer(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + i64::from(b - b'0');
+    }
+    Some(if negative { -n } else { n })
 }
 
 fn read_file(json: &Json) -> Option<FileValue> {
@@ -395,6 +482,18 @@ fn read_file(json: &Json) -> Option<FileValue> {
     })
 }
 
+impl Read {
+    /// Whether the accepted data repeats a submitted JSON value of this kind as it is
+    /// (integers: when written as their value is written back).
+    fn as_is(self, json: &Json) -> bool {
+        match self {
+            Read::Integer => is_plain_integer(json),
+            Read::Boolean | Read::Multichoice(_) => true,
+            read => read.is_text(),
+        }
+    }
+}
+
 /// Whether a number is written as its accepted integer value would be: digits, maybe a
 /// minus, no fraction or exponent (JSON has no leading zeros), and not `-0`.
 fn is_plain_integer(json: &Json) -> bool {
@@ -403,14 +502,6 @@ fn is_plain_integer(json: &Json) -> bool {
         let digits = t.strip_prefix('-').unwrap_or(t);
         !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && t != "-0"
     })
-}
-
-/// A JSON number as an exact decimal, read from its text as submitted (serde_json keeps
-/// the text: `arbitrary_precision`), so that no binary float stands in between. `None`
-/// beyond what a decimal holds (28 decimal places, 96-bit mantissa): an error, never a
-/// silently rounded value.
-fn json_decimal(json: &Json) -> Option<Decimal> {
-    crate::value::parse_json_number(json.as_number()?.as_str())
 }
 
 /// A decimal as a JSON number, written exactly: money with two decimal places (`24.00`),
@@ -441,10 +532,15 @@ pub(crate) fn value_json(ty: &FieldType, v: &Value) -> Json {
 }
 
 /// The JSON of a slot's value of a field's type.
-pub(crate) fn cell_json(ty: &FieldType, c: &Cell<'_>) -> Json {
+pub(crate) fn cell_json(st: &State<'_>, ty: &FieldType, c: &Cell<'_>) -> Json {
     match c {
         Cell::Text(s) => Json::String((*s).to_owned()),
-        Cell::Val(v) => value_json(ty, v),
+        // As a decimal's text: an integer's digits.
+        Cell::Int(i) => Json::Number((*i).into()),
+        Cell::Num(d) => decimal_json(*d, matches!(ty, FieldType::Money)),
+        Cell::Date(d) => Json::String(format_date(*d)),
+        Cell::Bool(b) => Json::Bool(*b),
+        Cell::Owned(i) => st.owned.get(*i).map_or(Json::Null, |v| value_json(ty, v)),
     }
 }
 
@@ -530,9 +626,24 @@ impl Data<'_> {
     }
 }
 
-struct Out<'a, 'd> {
+/// The walk over the form in document order that reports errors and builds the
+/// accepted data. In fused mode ([`Form::linear`]) it also works out each child's slot
+/// as it reaches it; otherwise every slot was worked out before.
+struct Walk<'a, 'd> {
     form: &'a Form,
-    st: &'a State<'d>,
+    st: State<'d>,
+    fused: bool,
+    /// Whether to build the accepted data (not needed by [`Form::errors`]).
+    build: bool,
+    /// Fused mode: the submitted values of the children of the containers being
+    /// walked, by position, each container's above its parent's (a reused buffer).
+    found: Vec<Option<&'d Json>>,
+    out: Report<'a>,
+}
+
+/// The errors found so far, and what their messages and paths need.
+struct Report<'a> {
+    form: &'a Form,
     lang: &'a str,
     default_lang: &'a str,
     msg_lang: &'static str,
@@ -542,8 +653,6 @@ struct Out<'a, 'd> {
     /// The field being looked at within it, if any: its pointer token is added to
     /// `path` only when an error is written.
     leaf: Option<NodeId>,
-    /// Whether to build the accepted data (not needed by [`Form::errors`]).
-    build: bool,
 }
 
 /// What an error message needs besides the field's label.
@@ -552,7 +661,390 @@ struct Detail {
     bound: String,
 }
 
-impl<'a, 'd> Out<'a, 'd> {
+/// How the fused walk finds a container's submitted values (see [`Walk::container`]).
+enum Find<'d> {
+    /// The entries not met yet, while they come in form order with none left out.
+    InOrder(serde_json::map::Iter<'d>),
+    /// Looked up by [`Walk::scan`]: where they are in `found`, and whether there is
+    /// an unknown key.
+    Scanned { at: usize, unknown: bool },
+}
+
+impl<'a, 'd> Walk<'a, 'd> {
+    /// Fused mode: finds the submitted values of a container's children from position
+    /// `from` on, in one pass over the submitted entries not met yet (which usually
+    /// come in form order, so the next child is tried before hashing), and puts them
+    /// above `found`'s current end, by position. Returns where they start, and whether
+    /// an entry has a key the container does not define.
+    fn scan(
+        &mut self,
+        container: &Container,
+        from: usize,
+        entries: serde_json::map::Iter<'d>,
+    ) -> (usize, bool) {
+        let base = self.found.len();
+        let packed = &container.packed;
+        self.found.resize(base + packed.len(), None);
+        let mut next = from;
+        let mut unknown = false;
+        for (key, json) in entries {
+            let pos = match packed.get(next) {
+                Some(c) if same_key(c.key(), key.as_bytes()) => next,
+                _ => match container.by_key.get(key) {
+                    Some(&pos) => pos,
+                    None => {
+                        unknown = true;
+                        continue;
+                    }
+                },
+            };
+            if let Some(slot) = self.found.get_mut(base + pos) {
+                *slot = Some(json);
+            }
+            next = pos + 1;
+        }
+        (base, unknown)
+    }
+
+    /// Fused mode: works out a child's slot in instance `inst` as the walk reaches it:
+    /// its visibility, then (if visible) its submitted value `json` and any computed
+    /// or default value. Everything its expressions read comes before it
+    /// ([`Form::linear`]), so it is already worked out.
+    #[inline(never)]
+    fn visit(&mut self, c: &Child, inst: usize, json: Option<&'d Json>) {
+        let simple = c.checks & check::SIMPLE != 0;
+        // Slots of nodes that are not simple start out hidden.
+        if !simple && !self.visible_now(c, inst) {
+            return;
+        }
+        let (form, st) = (self.form, &mut self.st);
+        if let Some(json) = json {
+            take(form, st, c, inst, json);
+        }
+        let value = if simple {
+            None
+        } else {
+            st.value_of(form, c.node, inst)
+        };
+        let value = value.map(|v| v.map(|v| st.cell(v)));
+        if let Some(slot) = st.slot_mut(inst, c.slot) {
+            slot.visible = true;
+            if let Some(v) = value {
+                slot.value = v;
+            }
+        }
+    }
+
+    /// Fused mode: whether a node is visible, worked out now (everything its condition
+    /// reads comes before it).
+    fn visible_now(&mut self, c: &Child, inst: usize) -> bool {
+        let form = self.form;
+        // The walk only enters visible groups: a child's group is visible, and a page's
+        // visibility is worked out when first asked for.
+        if let Some(page) = c.page {
+            if !self.st.page_visible(form, page) {
+                return false;
+            }
+        }
+        let visible = match &c.visible {
+            Some(cond) => self.st.holds(form, cond, inst),
+            None => true,
+        };
+        debug_assert_eq!(visible, self.st.visibility(form, c.node, inst));
+        visible
+    }
+
+    /// Fused mode, a visible field that holds what was submitted (no default, no
+    /// computed value): reads its value, reports its errors and takes it into the
+    /// accepted data, in one go. Its slot is written only if an expression reads it.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn plain_field(&mut self, c: &Child, inst: usize, json: Option<&'d Json>, data: &mut Data<'_>) {
+        let got = match json {
+            Some(j) => read_value(self.form, c.read, j, &mut self.st.owned),
+            None => Ok(None),
+        };
+        let cell = match got {
+            Ok(Some(cell)) => cell,
+            Ok(None) => {
+                let required = c.checks & check::REQUIRED != 0
+                    || (c.checks & check::REQUIRED_WHEN != 0
+                        && self.out.required_when(&self.st, c.node, inst));
+                if required {
+                    self.out.leaf = Some(c.node);
+                    self.out
+                        .push(Some(c.node), "", ErrorCode::Required, Detail::default());
+                    self.out.leaf = None;
+                }
+                return;
+            }
+            Err(code) => {
+                self.out.leaf = Some(c.node);
+                self.out.push(Some(c.node), "", code, Detail::default());
+                self.out.leaf = None;
+                return;
+            }
+        };
+        if c.checks & check::CONSTRAINED != 0 {
+            self.out.leaf = Some(c.node);
+            let value = self.st.view(&cell);
+            self.out.constraints(&self.st, c, inst, value);
+            self.out.leaf = None;
+        }
+        if !data.keep(c.key(), |j| c.read.as_is(j)) {
+            let ty = field_type(self.form, c.node);
+            data.insert(&self.form.nodes[c.node].key, || {
+                cell_json(&self.st, ty, &cell)
+            });
+        }
+        if c.checks & check::STORED != 0 {
+            if let Some(slot) = self.st.slot_mut(inst, c.slot) {
+                slot.visible = true;
+                slot.raw = Raw::Given;
+                slot.value = Some(cell);
+            }
+        }
+    }
+
+    /// Reports the errors of a container instance (at the current path) and returns its
+    /// accepted data.
+    fn container(
+        &mut self,
+        group: Option<NodeId>,
+        inst: usize,
+        obj: &'d Map<String, Json>,
+    ) -> Built {
+        let container = self.form.container(group);
+        let mut data = Data {
+            on: self.build,
+            capacity: container.packed.len(),
+            obj,
+            rest: obj.iter(),
+            same: 0,
+            map: None,
+        };
+        // Fused mode: while the submission lists the children's keys in form order
+        // with none left out, each child's value is the next entry; at the first
+        // difference the rest are looked up at once.
+        let mut find = Find::InOrder(obj.iter());
+        for (pos, c) in container.packed.iter().enumerate() {
+            if !self.fused {
+                self.child(c, inst, None, obj, &mut data);
+                continue;
+            }
+            let json = match &mut find {
+                Find::InOrder(rest) => match rest.clone().next() {
+                    Some((k, v)) if same_key(k.as_bytes(), c.key()) => {
+                        rest.next();
+                        Some(v)
+                    }
+                    None => None,
+                    Some(_) => {
+                        let (at, unknown) = self.scan(container, pos, rest.clone());
+                        find = Find::Scanned { at, unknown };
+                        self.found.get(at + pos).copied().flatten()
+                    }
+                },
+                Find::Scanned { at, .. } => self.found.get(*at + pos).copied().flatten(),
+            };
+            if c.checks & check::PLAIN != 0 {
+                if c.checks & check::SIMPLE == 0 && !self.visible_now(c, inst) {
+                    continue;
+                }
+                self.plain_field(c, inst, json, &mut data);
+                continue;
+            }
+            self.visit(c, inst, json);
+            self.child(c, inst, json, obj, &mut data);
+        }
+        let unknown = match find {
+            _ if !self.fused => self.st.unknown_keys,
+            // Entries after the last child's are unknown keys.
+            Find::InOrder(rest) => rest.len() > 0,
+            Find::Scanned { at, unknown } => {
+                self.found.truncate(at);
+                unknown
+            }
+        };
+        if unknown || !container.checks.is_empty() {
+            self.finish(container, inst, obj, unknown);
+        }
+        data.finish()
+    }
+
+    /// Reports a child whose slot is worked out (all but the plain fields of a fused
+    /// walk): a field's errors, or a group's with its content, and takes its accepted
+    /// data. `json` is the child's submitted value (fused mode; else it is looked up).
+    #[inline(never)]
+    fn child(
+        &mut self,
+        c: &Child,
+        inst: usize,
+        json: Option<&'d Json>,
+        obj: &'d Map<String, Json>,
+        data: &mut Data<'_>,
+    ) {
+        let form = self.form;
+        let node = c.node;
+        // A container's children live in the container's own instance.
+        debug_assert_eq!(self.st.insts[inst].scope, c.scope);
+        let Some(slot) = self.st.slot_of(inst, c.slot) else {
+            return;
+        };
+        if !slot.visible {
+            return;
+        }
+        if c.read.is_field() {
+            self.out.leaf = Some(node);
+            let accepted = self.out.field(&self.st, c, slot, inst);
+            self.out.leaf = None;
+            if let Some(cell) = accepted {
+                // A value as submitted: the accepted data repeats its JSON when that is
+                // how the value is written back (integers: if i64).
+                let given = c.checks & check::COMPUTED == 0 && matches!(slot.raw, Raw::Given);
+                if !(given && data.keep(c.key(), |j| c.read.as_is(j))) {
+                    let ty = field_type(form, node);
+                    data.insert(&form.nodes[node].key, || cell_json(&self.st, ty, cell));
+                }
+            }
+            return;
+        }
+        let raw = slot.raw;
+        let n = &form.nodes[node];
+        let NodeKind::Group { repeat, .. } = &n.kind else {
+            // Pages are never children.
+            return;
+        };
+        let base = self.out.path.len();
+        self.out.path.push('/');
+        self.out.path.push_str(&n.pointer_key);
+        if let Raw::Bad(code) = raw {
+            self.out.push(Some(node), "", code, Detail::default());
+        } else {
+            let sub = if self.fused { json } else { obj.get(&n.key) };
+            match repeat {
+                None => {
+                    let inner = sub.and_then(Json::as_object).unwrap_or(&EMPTY);
+                    match self.container(Some(node), inst, inner) {
+                        Built::Same if inner.is_empty() => {}
+                        Built::Same => {
+                            if !data.keep(n.key.as_bytes(), |_| true) {
+                                data.insert(&n.key, || Json::Object(inner.clone()));
+                            }
+                        }
+                        Built::Map(d) if d.is_empty() => {}
+                        Built::Map(d) => data.insert(&n.key, || Json::Object(d)),
+                    }
+                }
+                Some(rep) => {
+                    let items = self.repeat(node, inst, *rep, sub);
+                    if !items.is_empty() {
+                        data.insert(&n.key, || Json::Array(items));
+                    }
+                }
+            }
+        }
+        self.out.path.truncate(base);
+    }
+
+    /// The end of a container instance: its unknown keys (if `unknown`), then its
+    /// checks.
+    #[inline(never)]
+    fn finish(
+        &mut self,
+        container: &Container,
+        inst: usize,
+        obj: &Map<String, Json>,
+        unknown: bool,
+    ) {
+        let form = self.form;
+        let base = self.out.path.len();
+        if unknown {
+            for key in obj.keys() {
+                if !container.by_key.contains_key(key) {
+                    self.out.path.push('/');
+                    self.out.path.push_str(&pointer_token(key));
+                    self.out
+                        .push(None, key, ErrorCode::Unknown, Detail::default());
+                    self.out.path.truncate(base);
+                }
+            }
+        }
+        for check in &container.checks {
+            let gate_visible = match check.gate {
+                Some(g) => {
+                    if self.fused && form.is_page(g) {
+                        self.st.page_visible(form, g);
+                    }
+                    self.st.slot(form, g, inst).is_some_and(|s| s.visible)
+                }
+                None => true,
+            };
+            if gate_visible && !self.st.holds(form, &check.condition, inst) {
+                self.out.push_text(ErrorCode::Check, &check.message);
+            }
+        }
+    }
+
+    /// Reports the errors of a visible repeated group (at the current path) and its items.
+    fn repeat(
+        &mut self,
+        node: NodeId,
+        inst: usize,
+        rep: crate::model::Repeat,
+        sub: Option<&'d Json>,
+    ) -> Vec<Json> {
+        let owner = self.st.owner(self.form, node, inst).unwrap_or(inst);
+        let items = self.st.items(node, owner).to_vec();
+        let count = items.len() as u64;
+        if count < u64::from(rep.min) {
+            self.out.push(
+                Some(node),
+                "",
+                ErrorCode::RepeatMin,
+                Detail {
+                    bound: rep.min.to_string(),
+                },
+            );
+        }
+        if let Some(max) = rep.max.filter(|m| count > u64::from(*m)) {
+            self.out.push(
+                Some(node),
+                "",
+                ErrorCode::RepeatMax,
+                Detail {
+                    bound: max.to_string(),
+                },
+            );
+        }
+        let arr = sub.and_then(Json::as_array);
+        let base = self.out.path.len();
+        let mut out = Vec::with_capacity(items.len());
+        for (i, &item) in items.iter().enumerate() {
+            self.out.path.push('/');
+            self.out.path.push_str(&i.to_string());
+            if self.st.insts[item].bad_item {
+                self.out
+                    .push(Some(node), "", ErrorCode::Type, Detail::default());
+                out.push(Json::Object(Map::new()));
+            } else {
+                let inner = arr
+                    .and_then(|a| a.get(i))
+                    .and_then(Json::as_object)
+                    .unwrap_or(&EMPTY);
+                out.push(Json::Object(
+                    match self.container(Some(node), item, inner) {
+                        Built::Same => inner.clone(),
+                        Built::Map(m) => m,
+                    },
+                ));
+            }
+            self.out.path.truncate(base);
+        }
+        out
+    }
+}
+
+impl<'a> Report<'a> {
     /// Records an error at the current path, about `node` (or about a key, for `unknown`).
     fn push(&mut self, node: Option<NodeId>, key: &str, code: ErrorCode, detail: Detail) {
         let (label, ty) = match node {
@@ -605,198 +1097,15 @@ impl<'a, 'd> Out<'a, 'd> {
         });
     }
 
-    /// Reports the errors of a container instance (at the current path) and returns its
-    /// accepted data.
-    fn container(&mut self, group: Option<NodeId>, inst: usize, obj: &Map<String, Json>) -> Built {
-        let form = self.form;
-        let container = form.container(group);
-        let mut data = Data {
-            on: self.build,
-            capacity: container.packed.len(),
-            obj,
-            rest: obj.iter(),
-            same: 0,
-            map: None,
-        };
-        let base = self.path.len();
-        for c in &container.packed {
-            let node = c.node;
-            let Some(slot) = self.st.slot_in(c.scope, c.slot, inst) else {
-                continue;
-            };
-            if !slot.visible {
-                continue;
-            }
-            if !matches!(c.read, Read::Group | Read::Repeat(_)) {
-                self.leaf = Some(node);
-                let accepted = self.field(c, slot, inst);
-                self.leaf = None;
-                if let Some(cell) = accepted {
-                    // A value as submitted: the accepted data repeats its JSON when
-                    // that is how the value is written back (integers: if i64).
-                    let given = c.checks & check::COMPUTED == 0 && matches!(slot.raw, Raw::Given);
-                    let as_is = |j: &Json| match c.read {
-                        Read::Integer => is_plain_integer(j),
-                        Read::Boolean | Read::Multichoice(_) => true,
-                        read => read.is_text(),
-                    };
-                    if !(given && data.keep(container.key(c), as_is)) {
-                        let n = &form.nodes[node];
-                        let ty = match &n.kind {
-                            NodeKind::Field { field, .. } => &field.ty,
-                            _ => &FieldType::Text,
-                        };
-                        data.insert(&n.key, || cell_json(ty, cell));
-                    }
-                }
-                continue;
-            }
-            let n = &form.nodes[node];
-            match &n.kind {
-                NodeKind::Group { repeat, .. } => {
-                    self.path.push('/');
-                    self.path.push_str(&n.pointer_key);
-                    if let Raw::Bad(code) = slot.raw {
-                        self.push(Some(node), "", code, Detail::default());
-                    } else {
-                        let sub = obj.get(&n.key);
-                        match repeat {
-                            None => {
-                                let inner = sub.and_then(Json::as_object).unwrap_or(&EMPTY);
-                                match self.container(Some(node), inst, inner) {
-                                    Built::Same if inner.is_empty() => {}
-                                    Built::Same => {
-                                        if !data.keep(n.key.as_bytes(), |_| true) {
-                                            data.insert(&n.key, || Json::Object(inner.clone()));
-                                        }
-                                    }
-                                    Built::Map(d) if d.is_empty() => {}
-                                    Built::Map(d) => data.insert(&n.key, || Json::Object(d)),
-                                }
-                            }
-                            Some(rep) => {
-                                let items = self.repeat(node, inst, *rep, sub);
-                                if !items.is_empty() {
-                                    data.insert(&n.key, || Json::Array(items));
-                                }
-                            }
-                        }
-                    }
-                }
-                // Fields were done above; pages are never children.
-                NodeKind::Field { .. } | NodeKind::Page => {}
-            }
-            self.path.truncate(base);
-        }
-        // `load` has looked up every key of every object this walk reaches.
-        if self.st.unknown_keys {
-            for key in obj.keys() {
-                if !container.by_key.contains_key(key) {
-                    self.path.push('/');
-                    self.path.push_str(&pointer_token(key));
-                    self.push(None, key, ErrorCode::Unknown, Detail::default());
-                    self.path.truncate(base);
-                }
-            }
-        }
-        for check in &container.checks {
-            let gate_visible = match check.gate {
-                Some(g) => self.st.slot(form, g, inst).is_some_and(|s| s.visible),
-                None => true,
-            };
-            if gate_visible && !self.st.holds(form, &check.condition, inst) {
-                self.push_text(ErrorCode::Check, &check.message);
-            }
-        }
-        data.finish()
-    }
-
-    /// Reports the errors of a visible repeated group (at the current path) and its items.
-    fn repeat(
-        &mut self,
-        node: NodeId,
-        inst: usize,
-        rep: crate::model::Repeat,
-        sub: Option<&Json>,
-    ) -> Vec<Json> {
-        let owner = self.st.owner(self.form, node, inst).unwrap_or(inst);
-        let items = self.st.items(node, owner);
-        let count = items.len() as u64;
-        if count < u64::from(rep.min) {
-            self.push(
-                Some(node),
-                "",
-                ErrorCode::RepeatMin,
-                Detail {
-                    bound: rep.min.to_string(),
-                },
-            );
-        }
-        if let Some(max) = rep.max.filter(|m| count > u64::from(*m)) {
-            self.push(
-                Some(node),
-                "",
-                ErrorCode::RepeatMax,
-                Detail {
-                    bound: max.to_string(),
-                },
-            );
-        }
-        let arr = sub.and_then(Json::as_array);
-        let base = self.path.len();
-        let mut out = Vec::with_capacity(items.len());
-        for (i, &item) in items.iter().enumerate() {
-            self.path.push('/');
-            self.path.push_str(&i.to_string());
-            if self.st.insts[item].bad_item {
-                self.push(Some(node), "", ErrorCode::Type, Detail::default());
-                out.push(Json::Object(Map::new()));
-            } else {
-                let inner = arr
-                    .and_then(|a| a.get(i))
-                    .and_then(Json::as_object)
-                    .unwrap_or(&EMPTY);
-                out.push(Json::Object(
-                    match self.container(Some(node), item, inner) {
-                        Built::Same => inner.clone(),
-                        Built::Map(m) => m,
-                    },
-                ));
-            }
-            self.path.truncate(base);
-        }
-        out
-    }
-
-    /// Reports a value below `min` or above `max`.
-    fn bounds(
-        &mut self,
-        node: NodeId,
-        inst: usize,
-        value: VRef<'_>,
-        min: Option<&crate::form::RExpr>,
-        max: Option<&crate::form::RExpr>,
-        ty: &FieldType,
-    ) {
-        let (form, st) = (self.form, self.st);
-        let beyond = |expr: Option<&crate::form::RExpr>, bad: fn(std::cmp::Ordering) -> bool| {
-            let b = st.eval_ref(form, expr?, inst)?;
-            let b = b.view();
-            bad(value.compare(b)?).then(|| show_bound(b, ty, self.msg_lang))
-        };
-        let below = beyond(min, std::cmp::Ordering::is_lt);
-        let above = beyond(max, std::cmp::Ordering::is_gt);
-        if let Some(bound) = below {
-            self.push(Some(node), "", ErrorCode::Min, Detail { bound });
-        }
-        if let Some(bound) = above {
-            self.push(Some(node), "", ErrorCode::Max, Detail { bound });
-        }
-    }
-
     /// Reports the errors of a visible field (at the current path) and returns its
     /// accepted value.
-    fn field(&mut self, c: &Child, slot: &'a Slot<'d>, inst: usize) -> Option<&'a Cell<'d>> {
+    fn field<'s, 'd>(
+        &mut self,
+        st: &'s State<'d>,
+        c: &Child,
+        slot: &'s Slot<'d>,
+        inst: usize,
+    ) -> Option<&'s Cell<'d>> {
         let computed = c.checks & check::COMPUTED != 0;
         if !computed {
             if let Raw::Bad(code) = slot.raw {
@@ -806,87 +1115,148 @@ impl<'a, 'd> Out<'a, 'd> {
         }
         let Some(cell) = &slot.value else {
             let required = c.checks & check::REQUIRED != 0
-                || (c.checks & check::REQUIRED_WHEN != 0 && self.required_when(c.node, inst));
+                || (c.checks & check::REQUIRED_WHEN != 0 && self.required_when(st, c.node, inst));
             if required && !computed {
                 self.push(Some(c.node), "", ErrorCode::Required, Detail::default());
             }
             return None;
         };
         if !computed && c.checks & check::CONSTRAINED != 0 {
-            self.constraints(c.node, inst, cell.view());
+            self.constraints(st, c, inst, st.view(cell));
         }
         Some(cell)
     }
 
     /// Whether the condition of a field's `required when` holds.
-    fn required_when(&self, node: NodeId, inst: usize) -> bool {
+    fn required_when(&self, st: &State<'_>, node: NodeId, inst: usize) -> bool {
         match &self.form.nodes[node].kind {
             NodeKind::Field {
                 required_when: Some(c),
                 ..
-            } => self.st.holds(self.form, c, inst),
+            } => st.holds(self.form, c, inst),
             _ => false,
         }
     }
 
+    /// Reports a value below `min` or above `max`.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn bounds(&mut self, st: &State<'_>, node: NodeId, inst: usize, value: VRef<'_>, l: &Limits) {
+        self.bound(st, node, inst, value, &l.min, ErrorCode::Min);
+        self.bound(st, node, inst, value, &l.max, ErrorCode::Max);
+    }
+
+    /// Reports a value beyond one bound: below it for `min`, above it for `max`.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn bound(
+        &mut self,
+        st: &State<'_>,
+        node: NodeId,
+        inst: usize,
+        value: VRef<'_>,
+        bound: &Bound,
+        code: ErrorCode,
+    ) {
+        let beyond = if code == ErrorCode::Min {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
+        // Constant bounds of a value of their own kind, without the general comparison.
+        let ord = match (bound, value) {
+            (Bound::None, _) => return,
+            (Bound::Num(_, Some(b)), VRef::Int(v)) => v.cmp(b),
+            (Bound::Num(b, _), VRef::Num(v)) => cmp_decimal(v, *b),
+            (Bound::Date(b), VRef::Date(v)) => v.cmp(b),
+            (Bound::Today, VRef::Date(v)) => v.cmp(&st.today),
+            _ => {
+                let mut tmp = None;
+                let b = match bound {
+                    Bound::Num(d, _) => Some(VRef::Num(*d)),
+                    Bound::Date(d) => Some(VRef::Date(*d)),
+                    Bound::Value(v) => Some(VRef::of(v)),
+                    Bound::Today => Some(VRef::Date(st.today)),
+                    Bound::Expr(e) => st.operand(self.form, e, inst, &mut tmp),
+                    Bound::None => None,
+                };
+                if let Some(b) = b.filter(|&b| value.compare(b) == Some(beyond)) {
+                    self.bound_error(node, code, b);
+                }
+                return;
+            }
+        };
+        if ord == beyond {
+            let b = match bound {
+                Bound::Num(d, _) => VRef::Num(*d),
+                Bound::Date(d) => VRef::Date(*d),
+                _ => VRef::Date(st.today),
+            };
+            self.bound_error(node, code, b);
+        }
+    }
+
+    #[cold]
+    fn bound_error(&mut self, node: NodeId, code: ErrorCode, bound: VRef<'_>) {
+        let bound = show_bound(bound, field_type(self.form, node), self.msg_lang);
+        self.push(Some(node), "", code, Detail { bound });
+    }
+
     /// Reports a value of a field that breaks its bounds, lengths, pattern or file limits.
-    fn constraints(&mut self, node: NodeId, inst: usize, value: VRef<'_>) {
-        let form = self.form;
-        let NodeKind::Field {
-            field,
-            min,
-            max,
-            pattern,
-            ..
-        } = &form.nodes[node].kind
-        else {
-            return;
-        };
-        if min.is_some() || max.is_some() {
-            self.bounds(node, inst, value, min.as_ref(), max.as_ref(), &field.ty);
-        }
-        let len = match value {
-            // At most as many characters as bytes: only count when it can matter.
-            VRef::Text(t)
-                if field.minlength.is_some()
-                    || field.maxlength.is_some_and(|m| t.len() as u64 > m) =>
-            {
-                Some(t.chars().count() as u64)
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn constraints(&mut self, st: &State<'_>, c: &Child, inst: usize, value: VRef<'_>) {
+        let node = c.node;
+        if let Some(l) = self.form.limits.get(c.limits) {
+            if l.bounded {
+                self.bounds(st, node, inst, value, l);
             }
-            VRef::Val(Value::List(l)) => Some(l.len() as u64),
-            _ => None,
-        };
-        if let Some(len) = len {
-            if let Some(m) = field.minlength.filter(|m| len < *m) {
-                self.push(
-                    Some(node),
-                    "",
-                    ErrorCode::Minlength,
-                    Detail {
-                        bound: m.to_string(),
-                    },
-                );
+            let len = match value {
+                // At most as many characters as bytes: only count when it can matter.
+                VRef::Text(t)
+                    if l.minlength.is_some() || l.maxlength.is_some_and(|m| t.len() as u64 > m) =>
+                {
+                    Some(t.chars().count() as u64)
+                }
+                VRef::List(l) => Some(l.len() as u64),
+                _ => None,
+            };
+            if let Some(len) = len {
+                if let Some(m) = l.minlength.filter(|m| len < *m) {
+                    self.push(
+                        Some(node),
+                        "",
+                        ErrorCode::Minlength,
+                        Detail {
+                            bound: m.to_string(),
+                        },
+                    );
+                }
+                if let Some(m) = l.maxlength.filter(|m| len > *m) {
+                    self.push(
+                        Some(node),
+                        "",
+                        ErrorCode::Maxlength,
+                        Detail {
+                            bound: m.to_string(),
+                        },
+                    );
+                }
             }
-            if let Some(m) = field.maxlength.filter(|m| len > *m) {
-                self.push(
-                    Some(node),
-                    "",
-                    ErrorCode::Maxlength,
-                    Detail {
-                        bound: m.to_string(),
-                    },
-                );
-            }
-        }
-        if let (Some(re), VRef::Text(t)) = (pattern, value) {
-            if !re.is_match(t) {
-                match field.pattern.as_ref().and_then(|p| p.message.as_ref()) {
-                    Some(text) => self.push_text(ErrorCode::Pattern, text),
-                    None => self.push(Some(node), "", ErrorCode::Pattern, Detail::default()),
+            if let (Some(re), VRef::Text(t)) = (&l.pattern, value) {
+                if !re.is_match(t) {
+                    let message = match &self.form.nodes[node].kind {
+                        NodeKind::Field { field, .. } => {
+                            field.pattern.as_ref().and_then(|p| p.message.as_ref())
+                        }
+                        _ => None,
+                    };
+                    match message {
+                        Some(text) => self.push_text(ErrorCode::Pattern, text),
+                        None => self.push(Some(node), "", ErrorCode::Pattern, Detail::default()),
+                    }
                 }
             }
         }
-        if let VRef::Val(Value::File(f)) = value {
+        if let (VRef::File(f), NodeKind::Field { field, .. }) = (value, &self.form.nodes[node].kind)
+        {
             if !field.accept.is_empty()
                 && !formats::media_type_accepted(&f.media_type, &field.accept)
             {
@@ -913,6 +1283,14 @@ impl<'a, 'd> Out<'a, 'd> {
     }
 }
 
+/// The type of a field node (`text` for any other node).
+fn field_type(form: &Form, node: NodeId) -> &FieldType {
+    match &form.nodes[node].kind {
+        NodeKind::Field { field, .. } => &field.ty,
+        _ => &FieldType::Text,
+    }
+}
+
 static EMPTY: std::sync::LazyLock<Map<String, Json>> = std::sync::LazyLock::new(Map::new);
 
 fn format_kind(ty: &FieldType) -> &'static str {
@@ -930,22 +1308,23 @@ fn format_kind(ty: &FieldType) -> &'static str {
 fn show_bound(v: VRef<'_>, ty: &FieldType, lang: &str) -> String {
     use chrono::Datelike;
     let v = match v {
-        VRef::Text(t) => return t.to_owned(),
-        VRef::Val(v) => v,
+        VRef::Int(i) => VRef::Num(Decimal::from(i)),
+        v => v,
     };
     match v {
-        Value::Date(d) if lang == "de" => format!("{}.{}.{}", d.day(), d.month(), d.year()),
-        Value::Date(d) => format_date(*d),
-        Value::Number(d) if matches!(ty, FieldType::Money) => {
-            let s = round_money(*d).to_string();
+        VRef::Text(t) => t.to_owned(),
+        VRef::Date(d) if lang == "de" => format!("{}.{}.{}", d.day(), d.month(), d.year()),
+        VRef::Date(d) => format_date(d),
+        VRef::Num(d) if matches!(ty, FieldType::Money) => {
+            let s = round_money(d).to_string();
             if lang == "de" {
                 format!("{} €", s.replace('.', ","))
             } else {
                 format!("€{s}")
             }
         }
-        Value::Number(d) if lang == "de" => d.normalize().to_string().replace('.', ","),
-        Value::Number(d) => d.normalize().to_string(),
+        VRef::Num(d) if lang == "de" => d.normalize().to_string().replace('.', ","),
+        VRef::Num(d) => d.normalize().to_string(),
         _ => String::new(),
     }
 }
