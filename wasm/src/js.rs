@@ -8,6 +8,9 @@ use wasm_bindgen::prelude::*;
 
 use efa_core::ValidateOptions;
 
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
 /** Options of `validate`, `errors` and `evaluate`. */
