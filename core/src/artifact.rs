@@ -141,8 +141,7 @@ impl Artifact {
     /// Reads an artifact like [`Artifact::from_json`], and keeps the text of its model
     /// that the hash was checked over.
     pub fn read(text: &str) -> Result<ReadArtifact, ArtifactError> {
-        let raw: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ArtifactError::malformed(&e))?;
+        let raw = crate::json::parse(text).map_err(|e| ArtifactError::malformed(&e))?;
         match raw.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT) => {}
             Some(other) => {

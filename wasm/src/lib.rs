@@ -10,8 +10,9 @@
 //!   `convert_error`, and `JSON.stringify`/`JSON.parse` at the boundary.
 //!
 //! Invariant: values cross the boundary as JSON text, parsed and written by `serde_json`
-//! exactly as `efa validate` does (data in: `JSON.stringify` then `serde_json`; results
-//! out: `serde_json` then `JSON.parse`). So `Form.validate` in the browser returns the
+//! exactly as `efa validate` does (data in: `JSON.stringify` then serde_json's reader,
+//! through [`efa_core::json::parse`], which reads as `serde_json::from_str` does without
+//! its float code; results out: `serde_json` then `JSON.parse`). So `Form.validate` in the browser returns the
 //! same JSON as the command line for the same data, number formatting included; the
 //! `validateJson` method returns the very text. (This is why the crate does not use
 //! `serde-wasm-bindgen`: it would build JavaScript values directly and round numbers
@@ -99,7 +100,7 @@ pub fn options(
 
 /// Reads a submission given as JSON text, as `efa validate` reads its file.
 pub fn parse_data(text: &str) -> Result<Json, Error> {
-    serde_json::from_str(text).map_err(Error::Data)
+    efa_core::json::parse(text).map_err(Error::Data)
 }
 
 /// A result as JSON text: compact, or pretty exactly as `efa validate` prints it (without
