@@ -89,23 +89,24 @@ impl<'de> Visitor<'de> for Any {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let Some(first) = map.next_key_seed(Key)? else {
-            return Ok(Value::Object(Map::new()));
-        };
-        if first == NUMBER_TOKEN {
+        let first = match map.next_key_seed(KeySeed)? {
+            None => return Ok(Value::Object(Map::new())),
             // A number's text, or a text object written with the token as its first key.
-            return match map.next_value_seed(Any)? {
-                Value::String(s) => s.parse().map(Value::Number).map_err(de::Error::custom),
-                other => Err(de::Error::custom(format_args!(
-                    "invalid type: {}, expected string containing a number",
-                    unexpected(&other)
-                ))),
-            };
-        }
+            Some(Key::Token) => {
+                return match map.next_value_seed(Any)? {
+                    Value::String(s) => s.parse().map(Value::Number).map_err(de::Error::custom),
+                    other => Err(de::Error::custom(format_args!(
+                        "invalid type: {}, expected string containing a number",
+                        unexpected(&other)
+                    ))),
+                }
+            }
+            Some(Key::Name(first)) => first,
+        };
         let mut entries = Map::new();
         entries.insert(first, map.next_value_seed(Any)?);
-        while let Some(key) = map.next_key_seed(Key)? {
-            entries.insert(key, map.next_value_seed(Any)?);
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            entries.insert(key.into_string(), map.next_value_seed(Any)?);
         }
         Ok(Value::Object(entries))
     }
@@ -136,30 +137,53 @@ fn unexpected(v: &Value) -> String {
     }
 }
 
-/// An object's key.
-struct Key;
+/// An object's key: serde_json's number token is told apart before it is copied (the
+/// reader hands every number over under it).
+enum Key {
+    Token,
+    Name(String),
+}
 
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = String;
+impl Key {
+    fn into_string(self) -> String {
+        match self {
+            Key::Token => NUMBER_TOKEN.to_owned(),
+            Key::Name(s) => s,
+        }
+    }
+}
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Key {
-    type Value = String;
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a string key")
     }
 
-    fn visit_str<E>(self, s: &str) -> Result<String, E> {
-        Ok(s.to_owned())
+    fn visit_str<E>(self, s: &str) -> Result<Key, E> {
+        Ok(if s == NUMBER_TOKEN {
+            Key::Token
+        } else {
+            Key::Name(s.to_owned())
+        })
     }
 
-    fn visit_string<E>(self, s: String) -> Result<String, E> {
-        Ok(s)
+    fn visit_string<E>(self, s: String) -> Result<Key, E> {
+        Ok(if s == NUMBER_TOKEN {
+            Key::Token
+        } else {
+            Key::Name(s)
+        })
     }
 }
 
