@@ -216,3 +216,69 @@ pub struct ReadArtifact {
     /// `efa build` wrote, [`canonical_bytes`] of the model.
     pub model_json: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Text;
+
+    fn model() -> FormModel {
+        FormModel {
+            id: "t".into(),
+            version: "1.0.0".into(),
+            title: Text::new("de", "T"),
+            description: None,
+            leika: None,
+            fim: None,
+            publisher: "TH".into(),
+            languages: vec!["de".into()],
+            params: Vec::new(),
+            lists: Vec::new(),
+            pages: Vec::new(),
+            fees: Vec::new(),
+            checks: Vec::new(),
+            base: None,
+        }
+    }
+
+    #[test]
+    fn reading_keeps_the_model_text_the_hash_was_checked_over() {
+        let text = Artifact::new(model()).to_json();
+        let read = Artifact::read(&text).expect("loads");
+        assert_eq!(read.artifact, Artifact::new(model()));
+        assert_eq!(read.model_json.as_bytes(), canonical_bytes(&model()));
+    }
+
+    /// The hash is checked over the model as written: the same model with its keys in
+    /// another order is another text, and no longer matches.
+    #[test]
+    fn a_model_with_reordered_keys_fails_its_hash() {
+        let text = Artifact::new(model()).to_json();
+        let reordered = text.replacen(
+            "\"id\": \"t\",\n    \"version\": \"1.0.0\",",
+            "\"version\": \"1.0.0\",\n    \"id\": \"t\",",
+            1,
+        );
+        assert_ne!(reordered, text);
+        let raw: serde_json::Value = serde_json::from_str(&reordered).expect("JSON");
+        let typed: FormModel = serde_json::from_value(raw["model"].clone()).expect("a model");
+        assert_eq!(typed, model());
+        assert!(matches!(
+            Artifact::from_json(&reordered),
+            Err(ArtifactError::HashMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn a_malformed_artifact_says_what_is_wrong_and_where() {
+        let text = Artifact::new(model())
+            .to_json()
+            .replace("\"languages\"", "\"langs\"");
+        let Err(ArtifactError::Malformed { message, at }) = Artifact::from_json(&text) else {
+            panic!("malformed");
+        };
+        assert!(message.starts_with("unknown field `langs`"), "{message}");
+        // Natively, where serde's derive found it in the text.
+        assert!(at.is_some_and(|(line, _)| line > 1), "{at:?}");
+    }
+}
