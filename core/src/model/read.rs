@@ -109,7 +109,13 @@ fn opt<T>(v: &Json, read: fn(&Json) -> R<T>) -> R<Option<T>> {
 
 fn seq<T>(v: &Json, read: fn(&Json) -> R<T>) -> R<Vec<T>> {
     match v {
-        Json::Array(a) => a.iter().map(read).collect(),
+        Json::Array(a) => {
+            let mut items = Vec::with_capacity(a.len());
+            for v in a {
+                items.push(read(v)?);
+            }
+            Ok(items)
+        }
         _ => Err(invalid_type(v, "a sequence")),
     }
 }
@@ -197,8 +203,14 @@ impl Spec {
 
     /// A required field's value; called in declaration order, the first one missing is
     /// the error.
+    #[inline]
     fn need<T>(&self, e: &Entries<'_>, i: usize, value: Option<T>) -> R<T> {
-        value.ok_or_else(|| match e {
+        value.ok_or_else(|| self.missing(e, i))
+    }
+
+    /// The message for the `i`th field missing.
+    fn missing(&self, e: &Entries<'_>, i: usize) -> String {
+        match e {
             Entries::Map(_) => format!("missing field `{}`", self.fields[i]),
             Entries::Seq(_) => {
                 let n = self.fields.len();
@@ -208,7 +220,7 @@ impl Spec {
                     self.name
                 )
             }
-        })
+        }
     }
 }
 
