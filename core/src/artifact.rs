@@ -4,6 +4,12 @@
 //! Invariant: the hash is `sha256:` + hex SHA-256 over the canonical serialisation of
 //! the model, which is compact `serde_json` output of [`FormModel`] (struct fields in
 //! declaration order, maps sorted by key). The same model always gives the same bytes.
+//!
+//! Reading checks the hash over the model as it stands in the artifact: the compact
+//! JSON of its value as read (serde_json keeps the order of keys and the text of
+//! numbers). For every artifact `efa build` writes, those are the canonical bytes; the
+//! reader never serialises the typed model, so the browser runtime carries no code for
+//! it. (A hand-edited artifact whose keys were reordered no longer matches its hash.)
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -91,7 +97,12 @@ pub fn canonical_bytes(model: &FormModel) -> Vec<u8> {
 
 /// `sha256:` + hex digest of the canonical model.
 pub fn model_hash(model: &FormModel) -> String {
-    let digest = Sha256::digest(canonical_bytes(model));
+    hash_of(&canonical_bytes(model))
+}
+
+/// `sha256:` + hex digest of some bytes.
+fn hash_of(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for b in digest {
@@ -124,8 +135,13 @@ impl Artifact {
 
     /// Reads an artifact, checking its format, consistency and hash.
     pub fn from_json(text: &str) -> Result<Artifact, ArtifactError> {
-        let raw: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ArtifactError::malformed(&e))?;
+        Artifact::read(text).map(|read| read.artifact)
+    }
+
+    /// Reads an artifact like [`Artifact::from_json`], and keeps the text of its model
+    /// that the hash was checked over.
+    pub fn read(text: &str) -> Result<ReadArtifact, ArtifactError> {
+        let raw = crate::json::parse(text).map_err(|e| ArtifactError::malformed(&e))?;
         match raw.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT) => {}
             Some(other) => {
@@ -140,17 +156,22 @@ impl Artifact {
                 })
             }
         }
-        let art: Artifact = serde_json::from_value(raw).map_err(|e| {
-            // Natively, read the text once more to say where a mistake in a hand-edited
-            // artifact is (line and column). The browser runtime keeps the message
-            // without them rather than a second copy of the model's decoding code.
+        let art = crate::model::read::artifact(&raw).map_err(|message| {
+            // Natively, read the text once more with serde's derived code to say where a
+            // mistake in a hand-edited artifact is (line and column); it fails alike. The
+            // browser runtime keeps the message without them rather than that code.
             #[cfg(not(target_arch = "wasm32"))]
             if let Err(positioned) = serde_json::from_str::<Artifact>(text) {
                 return ArtifactError::malformed(&positioned);
             }
-            ArtifactError::malformed(&e)
+            ArtifactError::Malformed { message, at: None }
         })?;
-        let actual = model_hash(&art.model);
+        // Serialising a value that was parsed from JSON cannot fail.
+        let model_json = raw
+            .get("model")
+            .and_then(|m| serde_json::to_string(m).ok())
+            .unwrap_or_default();
+        let actual = hash_of(model_json.as_bytes());
         if actual != art.hash {
             return Err(ArtifactError::HashMismatch {
                 declared: art.hash,
@@ -178,6 +199,86 @@ impl Artifact {
                 inner: format!("{:?}", m.base),
             });
         }
-        Ok(art)
+        Ok(ReadArtifact {
+            artifact: art,
+            model_json,
+        })
+    }
+}
+
+/// An artifact as read by [`Artifact::read`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReadArtifact {
+    /// The artifact, its format, consistency and hash checked.
+    pub artifact: Artifact,
+    /// Its model as compact JSON, the text the hash was checked over: for an artifact
+    /// `efa build` wrote, [`canonical_bytes`] of the model.
+    pub model_json: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Text;
+
+    fn model() -> FormModel {
+        FormModel {
+            id: "t".into(),
+            version: "1.0.0".into(),
+            title: Text::new("de", "T"),
+            description: None,
+            leika: None,
+            fim: None,
+            publisher: "TH".into(),
+            languages: vec!["de".into()],
+            params: Vec::new(),
+            lists: Vec::new(),
+            pages: Vec::new(),
+            fees: Vec::new(),
+            checks: Vec::new(),
+            base: None,
+        }
+    }
+
+    #[test]
+    fn reading_keeps_the_model_text_the_hash_was_checked_over() {
+        let text = Artifact::new(model()).to_json();
+        let read = Artifact::read(&text).expect("loads");
+        assert_eq!(read.artifact, Artifact::new(model()));
+        assert_eq!(read.model_json.as_bytes(), canonical_bytes(&model()));
+    }
+
+    /// The hash is checked over the model as written: the same model with its keys in
+    /// another order is another text, and no longer matches.
+    #[test]
+    fn a_model_with_reordered_keys_fails_its_hash() {
+        let text = Artifact::new(model()).to_json();
+        let reordered = text.replacen(
+            "\"id\": \"t\",\n    \"version\": \"1.0.0\",",
+            "\"version\": \"1.0.0\",\n    \"id\": \"t\",",
+            1,
+        );
+        assert_ne!(reordered, text);
+        let raw: serde_json::Value = serde_json::from_str(&reordered).expect("JSON");
+        let typed: FormModel = serde_json::from_value(raw["model"].clone()).expect("a model");
+        assert_eq!(typed, model());
+        assert!(matches!(
+            Artifact::from_json(&reordered),
+            Err(ArtifactError::HashMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn a_malformed_artifact_says_what_is_wrong_and_where() {
+        let text = Artifact::new(model())
+            .to_json()
+            .replace("\"languages\"", "\"langs\"");
+        let Err(ArtifactError::Malformed { message, at }) = Artifact::from_json(&text) else {
+            panic!("malformed");
+        };
+        assert!(message.starts_with("unknown field `langs`"), "{message}");
+        // Natively, where serde's derive found it in the text.
+        assert!(at.is_some_and(|(line, _)| line > 1), "{at:?}");
     }
 }

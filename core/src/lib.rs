@@ -17,6 +17,7 @@ mod evaluation;
 pub mod expr;
 mod form;
 pub mod formats;
+pub mod json;
 mod messages;
 pub mod model;
 mod pattern;

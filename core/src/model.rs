@@ -10,6 +10,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::expr::{Expr, Lit};
 
+pub(crate) mod read;
+
 /// A text in one or more languages, keyed by language code (`de`, `en`, ...).
 ///
 /// The form's first language is the default; [`Text::get`] falls back to it. In JSON an
@@ -140,6 +142,14 @@ pub struct FormModel {
 }
 
 impl FormModel {
+    /// Reads a model from its JSON value, as `serde_json::from_value` does with the
+    /// derived `Deserialize`: the same model, or an error with the same message (an
+    /// item's error names it: ``field `vorname`: unknown field `colour`, ...``). The
+    /// browser runtime reads artifacts this way, without serde's generic decoding code.
+    pub fn from_value(value: &serde_json::Value) -> Result<FormModel, String> {
+        read::form_model(value)
+    }
+
     /// The default language (the first one listed), `de` if none is.
     pub fn default_lang(&self) -> &str {
         self.languages.first().map(String::as_str).unwrap_or("de")

@@ -514,7 +514,7 @@ pub(crate) fn decimal_json(d: Decimal, money: bool) -> Json {
     };
     // A decimal's text is always a JSON number; with `arbitrary_precision` the Number
     // keeps it as it is.
-    serde_json::from_str(&text).map_or(Json::Null, Json::Number)
+    text.parse().map_or(Json::Null, Json::Number)
 }
 
 /// The JSON of a value of a field's type.

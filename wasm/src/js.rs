@@ -8,6 +8,9 @@ use wasm_bindgen::prelude::*;
 
 use efa_core::ValidateOptions;
 
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
 /** Options of `validate`, `errors` and `evaluate`. */
@@ -80,7 +83,7 @@ export interface FormModel {
 /// A compiled form, loaded with its hash checked, ready to validate and evaluate
 /// submissions exactly as the server does.
 #[wasm_bindgen]
-pub struct Form(efa_core::Form);
+pub struct Form(crate::Loaded);
 
 /// Turns any error of this crate into a JavaScript `Error` with its message.
 fn convert_error(e: impl Into<crate::Error>) -> JsValue {
@@ -168,31 +171,31 @@ impl Form {
     /// The form's id.
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> String {
-        self.0.model().id.clone()
+        self.0.form.model().id.clone()
     }
 
     /// The form's version (semver).
     #[wasm_bindgen(getter)]
     pub fn version(&self) -> String {
-        self.0.model().version.clone()
+        self.0.form.model().version.clone()
     }
 
     /// The publishing state (`"TH"`).
     #[wasm_bindgen(getter)]
     pub fn publisher(&self) -> String {
-        self.0.model().publisher.clone()
+        self.0.form.model().publisher.clone()
     }
 
     /// The artifact's hash (`sha256:...`).
     #[wasm_bindgen(getter)]
     pub fn hash(&self) -> String {
-        efa_core::artifact::model_hash(self.0.model())
+        self.0.hash.clone()
     }
 
     /// The form's languages; the first is the default.
     #[wasm_bindgen(getter)]
     pub fn languages(&self) -> Vec<String> {
-        self.0.model().languages.clone()
+        self.0.form.model().languages.clone()
     }
 
     /// Validates a submission: the same JSON as `efa validate` (SPEC section 3).
@@ -203,7 +206,7 @@ impl Form {
         #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let opts = read_options(options)?;
-        to_js(&self.0.validate_owned(read_data(&data)?, &opts))
+        to_js(&self.0.form.validate_owned(read_data(&data)?, &opts))
     }
 
     /// Validates a submission given as JSON text and returns the result as the JSON text
@@ -219,7 +222,7 @@ impl Form {
         let opts = read_options(options)?;
         let data = crate::parse_data(data).map_err(convert_error)?;
         Ok(crate::to_json(
-            &self.0.validate_owned(data, &opts),
+            &self.0.form.validate_owned(data, &opts),
             pretty.unwrap_or(false),
         ))
     }
@@ -232,7 +235,7 @@ impl Form {
         #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let opts = read_options(options)?;
-        to_js(&self.0.errors(&read_data(&data)?, &opts))
+        to_js(&self.0.form.errors(&read_data(&data)?, &opts))
     }
 
     /// Visibility of pages, fields and groups, computed values and fees for (possibly
@@ -244,13 +247,13 @@ impl Form {
         #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let opts = read_options(options)?;
-        to_js(&self.0.evaluate(&read_data(&data)?, &opts))
+        to_js(&self.0.form.evaluate(&read_data(&data)?, &opts))
     }
 
     /// The compiled model (pages, fields and their types, lists, expressions), as in the
     /// artifact's `model`.
     #[wasm_bindgen(unchecked_return_type = "FormModel")]
     pub fn model(&self) -> Result<JsValue, JsValue> {
-        to_js(self.0.model())
+        JSON::parse(&self.0.model_json)
     }
 }

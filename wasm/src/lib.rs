@@ -10,8 +10,9 @@
 //!   `convert_error`, and `JSON.stringify`/`JSON.parse` at the boundary.
 //!
 //! Invariant: values cross the boundary as JSON text, parsed and written by `serde_json`
-//! exactly as `efa validate` does (data in: `JSON.stringify` then `serde_json`; results
-//! out: `serde_json` then `JSON.parse`). So `Form.validate` in the browser returns the
+//! exactly as `efa validate` does (data in: `JSON.stringify` then serde_json's reader,
+//! through [`efa_core::json::parse`], which reads as `serde_json::from_str` does without
+//! its float code; results out: `serde_json` then `JSON.parse`). So `Form.validate` in the browser returns the
 //! same JSON as the command line for the same data, number formatting included; the
 //! `validateJson` method returns the very text. (This is why the crate does not use
 //! `serde-wasm-bindgen`: it would build JavaScript values directly and round numbers
@@ -57,11 +58,27 @@ pub enum Error {
     Js(String),
 }
 
+/// A loaded form, with its hash and the text of its model as the artifact has them.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The form, indexed for evaluation.
+    pub form: efa_core::Form,
+    /// The artifact's hash (`sha256:...`).
+    pub hash: String,
+    /// The artifact's model as compact JSON (what `Form.model()` returns, parsed): the
+    /// runtime never serialises the typed model.
+    pub model_json: String,
+}
+
 /// Loads a compiled artifact (`.form.json` text): format, consistency and hash checked
 /// (SPEC section 5), then the model indexed for evaluation.
-pub fn load(artifact_json: &str) -> Result<efa_core::Form, Error> {
-    let artifact = Artifact::from_json(artifact_json)?;
-    Ok(efa_core::Form::new(artifact.model)?)
+pub fn load(artifact_json: &str) -> Result<Loaded, Error> {
+    let read = Artifact::read(artifact_json)?;
+    Ok(Loaded {
+        form: efa_core::Form::new(read.artifact.model)?,
+        hash: read.artifact.hash,
+        model_json: read.model_json,
+    })
 }
 
 /// The options of a call: `lang` as given (the core falls back to the form's default
@@ -83,7 +100,7 @@ pub fn options(
 
 /// Reads a submission given as JSON text, as `efa validate` reads its file.
 pub fn parse_data(text: &str) -> Result<Json, Error> {
-    serde_json::from_str(text).map_err(Error::Data)
+    efa_core::json::parse(text).map_err(Error::Data)
 }
 
 /// A result as JSON text: compact, or pretty exactly as `efa validate` prints it (without
@@ -116,7 +133,13 @@ mod tests {
 
     #[test]
     fn loads_and_validates_like_the_cli() {
-        let form = load(&artifact()).expect("loads");
+        let loaded = load(&artifact()).expect("loads");
+        let form = &loaded.form;
+        assert_eq!(
+            loaded.model_json,
+            serde_json::to_string(form.model()).expect("json")
+        );
+        assert_eq!(loaded.hash, efa_core::artifact::model_hash(form.model()));
         let opts = options(Some("en".into()), Some("2026-11-23"), today()).expect("options");
         let data = parse_data(r#"{"n": 1.0, "x": true}"#).expect("json");
         let text = to_json(&form.validate(&data, &opts), true);
