@@ -129,6 +129,8 @@ pub(crate) enum NodeKind {
 /// `accept` and `maxsize` are read from the field.)
 #[derive(Debug)]
 pub(crate) struct Limits {
+    /// A check that can tell at a glance that the usual value keeps to these limits.
+    pub quick: Quick,
     /// Whether there is a `min` or a `max`.
     pub bounded: bool,
     pub min: Bound,
@@ -136,6 +138,62 @@ pub(crate) struct Limits {
     pub minlength: Option<u64>,
     pub maxlength: Option<u64>,
     pub pattern: Option<Regex>,
+}
+
+/// A check of the usual kinds of limits that can only tell "keeps to them": when it
+/// says so, there is nothing to report; otherwise the value is checked in full. It
+/// never decides an error, so it cannot word one differently.
+#[derive(Debug)]
+pub(crate) enum Quick {
+    /// No quick check.
+    None,
+    /// Whole-number bounds of an integer field (the type's extremes where absent).
+    Int(i64, i64),
+    /// Bounds of a date field: a date or today, each where present.
+    Date(DateBound, DateBound),
+    /// A text's byte length keeps to its `maxlength` (at most as many characters as
+    /// bytes; `usize::MAX` where absent), and the pattern matches, if there is one.
+    Text(usize),
+}
+
+/// One side of [`Quick::Date`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DateBound {
+    None,
+    Day(NaiveDate),
+    Today,
+}
+
+impl Quick {
+    fn of(ty: &FieldType, l: &Limits) -> Quick {
+        let date = |b: &Bound| match b {
+            Bound::None => Some(DateBound::None),
+            Bound::Date(d) => Some(DateBound::Day(*d)),
+            Bound::Today => Some(DateBound::Today),
+            _ => None,
+        };
+        match ty {
+            FieldType::Integer => match (&l.min, &l.max) {
+                (Bound::None | Bound::Num(_, Some(_)), Bound::None | Bound::Num(_, Some(_))) => {
+                    let side = |b: &Bound, absent| match b {
+                        Bound::Num(_, Some(i)) => *i,
+                        _ => absent,
+                    };
+                    Quick::Int(side(&l.min, i64::MIN), side(&l.max, i64::MAX))
+                }
+                _ => Quick::None,
+            },
+            FieldType::Date => match (date(&l.min), date(&l.max)) {
+                (Some(min), Some(max)) => Quick::Date(min, max),
+                _ => Quick::None,
+            },
+            t if t.is_string() && !l.bounded && l.minlength.is_none() => Quick::Text(
+                l.maxlength
+                    .map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX)),
+            ),
+            _ => Quick::None,
+        }
+    }
 }
 
 /// A `min` or `max`, folded where it does not depend on the submission.
@@ -678,7 +736,8 @@ impl Form {
                 *default = fe.default;
                 *value = fe.value;
                 let (min, max) = (Bound::of(fe.min, &params), Bound::of(fe.max, &params));
-                let l = Limits {
+                let mut l = Limits {
+                    quick: Quick::None,
                     bounded: min.is_some() || max.is_some(),
                     min,
                     max,
@@ -686,6 +745,7 @@ impl Form {
                     maxlength: field.maxlength,
                     pattern: fe.pattern,
                 };
+                l.quick = Quick::of(&field.ty, &l);
                 if l.bounded
                     || l.minlength.is_some()
                     || l.maxlength.is_some()

@@ -8,7 +8,9 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use crate::eval::{Cell, Raw, Slot, State, VRef};
-use crate::form::{check, Bound, Child, Container, Form, Limits, NodeId, NodeKind, Read};
+use crate::form::{
+    check, Bound, Child, Container, DateBound, Form, Limits, NodeId, NodeKind, Quick, Read,
+};
 use crate::formats;
 use crate::messages::{message, message_lang, MsgArgs};
 use crate::model::FieldType;
@@ -784,7 +786,7 @@ impl<'a, 'd> Walk<'a, 'd> {
                 return;
             }
         };
-        if c.checks & check::CONSTRAINED != 0 {
+        if c.checks & check::CONSTRAINED != 0 && !self.quick_ok(c, &cell) {
             self.out.leaf = Some(c.node);
             let value = self.st.view(&cell);
             self.out.constraints(&self.st, c, inst, value);
@@ -802,6 +804,31 @@ impl<'a, 'd> Walk<'a, 'd> {
                 slot.raw = Raw::Given;
                 slot.value = Some(cell);
             }
+        }
+    }
+
+    /// Whether a value keeps to its field's limits by their quick check ([`Quick`]);
+    /// `false` means "check in full".
+    #[inline]
+    fn quick_ok(&self, c: &Child, cell: &Cell<'_>) -> bool {
+        let Some(l) = self.form.limits.get(c.limits) else {
+            return false;
+        };
+        let today = self.st.today;
+        let within = |b: DateBound, d: NaiveDate, ok: fn(Ordering) -> bool| match b {
+            DateBound::None => true,
+            DateBound::Day(b) => ok(d.cmp(&b)),
+            DateBound::Today => ok(d.cmp(&today)),
+        };
+        match (&l.quick, cell) {
+            (Quick::Int(min, max), Cell::Int(v)) => min <= v && v <= max,
+            (Quick::Date(min, max), Cell::Date(d)) => {
+                within(*min, *d, Ordering::is_ge) && within(*max, *d, Ordering::is_le)
+            }
+            (Quick::Text(max), Cell::Text(t)) => {
+                t.len() <= *max && l.pattern.as_ref().is_none_or(|re| re.is_match(t))
+            }
+            _ => false,
         }
     }
 
