@@ -554,6 +554,40 @@ pub struct Form {
     /// Per node: the scope and index of its slot, side by side (a [`Node`] spans
     /// several cache lines, and expressions look up slots often).
     places: Vec<(u32, u32)>,
+    /// The keys of each list of the model, by index, as choices are checked.
+    pub(crate) keys: Vec<Keys>,
+}
+
+/// The keys a choice from a list accepts ([`crate::model::List::accepts`]), kept for
+/// checking many values: a few side by side, many in a hash set.
+#[derive(Debug)]
+pub(crate) enum Keys {
+    /// A code list without its options: any key that is not empty.
+    Any,
+    Few(Box<[Box<str>]>),
+    Many(rustc_hash::FxHashSet<Box<str>>),
+}
+
+impl Keys {
+    fn of(list: &crate::model::List) -> Keys {
+        let keys = list.options.iter().map(|o| o.key.as_str().into());
+        match list.options.len() {
+            0 => Keys::Any,
+            1..=8 => Keys::Few(keys.collect()),
+            _ => Keys::Many(keys.collect()),
+        }
+    }
+
+    /// Whether `key` is one of them.
+    pub fn accepts(&self, key: &str) -> bool {
+        match self {
+            Keys::Any => !key.is_empty(),
+            Keys::Few(keys) => keys
+                .iter()
+                .any(|k| k.len() == key.len() && k.bytes().zip(key.bytes()).all(|(a, b)| a == b)),
+            Keys::Many(keys) => keys.contains(key),
+        }
+    }
 }
 
 impl Form {
@@ -791,6 +825,7 @@ impl Form {
         }
         let linear = linear(&nodes, &all_limits, &groups);
         Ok(Form {
+            keys: model.lists.iter().map(Keys::of).collect(),
             model,
             scopes,
             root,

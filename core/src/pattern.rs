@@ -32,7 +32,7 @@ enum Engine {
     /// A pattern that is one class repeated (`[A-Za-z ]+`, `\d{5}`): natively checked
     /// character by character, no automaton needed.
     #[cfg(not(target_arch = "wasm32"))]
-    Run(ClassRun),
+    Run(Box<ClassRun>),
 }
 
 impl Regex {
@@ -52,8 +52,9 @@ impl Regex {
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Debug)]
 struct ClassRun {
-    /// The ASCII members: `ascii[c]` for character `c`.
-    ascii: [bool; 128],
+    /// Per byte: 1 for an ASCII member, 0 for an ASCII non-member, 2 for a byte of a
+    /// character beyond ASCII.
+    ascii: [u8; 256],
     /// The members beyond ASCII, as sorted, disjoint, inclusive ranges.
     wide: Box<[(char, char)]>,
     min: u32,
@@ -87,11 +88,12 @@ impl ClassRun {
             HirKind::Class(Class::Unicode(class)) => (class, 1, Some(1)),
             _ => return None,
         };
-        let mut ascii = [false; 128];
+        let mut ascii = [0u8; 256];
+        ascii[0x80..].fill(2);
         let mut wide = Vec::new();
         for r in class.ranges() {
             for c in r.start()..=r.end().min('\u{7f}') {
-                ascii[c as usize] = true;
+                ascii[c as usize] = 1;
             }
             if r.end() > '\u{7f}' {
                 wide.push((r.start().max('\u{80}'), r.end()));
@@ -107,7 +109,7 @@ impl ClassRun {
 
     fn contains(&self, c: char) -> bool {
         match u32::from(c) {
-            a @ 0..=0x7f => self.ascii[a as usize],
+            a @ 0..=0x7f => self.ascii[a as usize] == 1,
             _ => self
                 .wide
                 .binary_search_by(|&(lo, hi)| {
@@ -127,11 +129,10 @@ impl ClassRun {
         // ASCII text, the usual case: one table lookup a byte, and bytes are characters.
         // (An ASCII character outside the class fails the match, whatever follows.)
         for &b in text.as_bytes() {
-            if b >= 0x80 {
-                return self.is_match_wide(text);
-            }
-            if !self.ascii[usize::from(b)] {
-                return false;
+            match self.ascii[usize::from(b)] {
+                1 => {}
+                0 => return false,
+                _ => return self.is_match_wide(text),
             }
         }
         let n = u32::try_from(text.len()).unwrap_or(u32::MAX);
@@ -171,7 +172,7 @@ pub(crate) fn compile_pattern(re: &str) -> Result<Regex, String> {
     #[cfg(not(target_arch = "wasm32"))]
     if let Some(translated) = translate(re, Target::Regex) {
         if let Some(run) = ClassRun::of(&translated) {
-            return Ok(Regex(Engine::Run(run)));
+            return Ok(Regex(Engine::Run(Box::new(run))));
         }
         if let Ok(fast) = regex::RegexBuilder::new(&translated)
             .size_limit(1 << 22)

@@ -386,7 +386,7 @@ fn read_value<'d>(
         (Read::Boolean, Json::Bool(b)) => Ok(Some(Cell::Bool(*b))),
         (Read::Multichoice(_), Json::Array(items)) if items.is_empty() => Ok(None),
         (Read::Multichoice(list), Json::Array(items)) => {
-            let list = form.model.lists.get(list);
+            let list = form.keys.get(list);
             let mut keys: Vec<String> = Vec::with_capacity(items.len());
             let mut bad_choice = false;
             for item in items {
@@ -429,7 +429,7 @@ fn read_text<'d>(form: &Form, read: Read, s: &'d str) -> Result<Option<Cell<'d>>
         Read::Iban => formats::is_iban(s),
         Read::Postcode => formats::is_postcode(s),
         Read::Choice(list) => {
-            if !form.model.lists.get(list).is_some_and(|l| l.accepts(s)) {
+            if !form.keys.get(list).is_some_and(|l| l.accepts(s)) {
                 return Err(ErrorCode::Choice);
             }
             true
