@@ -282,6 +282,9 @@ pub(crate) struct Container {
     pub by_key: rustc_hash::FxHashMap<String, usize>,
     /// Checks placed directly inside (for the form: at form or page level).
     pub checks: Vec<CheckRt>,
+    /// For a linear form: the fields its instances read when the walk enters them,
+    /// because an expression reads them before the walk reaches them ([`linear`]).
+    pub early: Vec<Early>,
 }
 
 /// A child of a container as loading reads it (see [`Container::packed`]).
@@ -823,7 +826,24 @@ impl Form {
         for g in groups.values_mut() {
             g.mark(&scopes, &read);
         }
-        let linear = linear(&nodes, &all_limits, &groups);
+        let list_index = |id: &str| {
+            model
+                .lists
+                .iter()
+                .position(|l| l.id == id)
+                .unwrap_or(usize::MAX)
+        };
+        let early = linear(&nodes, &all_limits, &groups, |n| match &n.kind {
+            NodeKind::Field { field, .. } => Some(Read::of(&field.ty, list_index)),
+            _ => None,
+        });
+        let linear = early.is_some();
+        for (container, fields) in early.unwrap_or_default() {
+            match container {
+                None => root.early = fields,
+                Some(g) => groups.entry(g).or_default().early = fields,
+            }
+        }
         Ok(Form {
             keys: model.lists.iter().map(Keys::of).collect(),
             model,
@@ -1178,7 +1198,8 @@ fn collect_deps(e: &RExpr, out: &mut Vec<NodeId>) {
 
 /// Whether the validation walk can work out every node as it reaches it: whether each
 /// expression only reads what a walk in document order has finished by the time it is
-/// evaluated. Node ids are in document order (a group before what it holds).
+/// evaluated. Node ids are in document order (a group before what it holds). If so,
+/// returns the fields read ahead of the walk, per scope (see [`Form::early`]).
 ///
 /// - A node's condition, default, computed value, `required when` and bounds are
 ///   evaluated when the walk reaches the node: a field read must come before it (or be
@@ -1188,7 +1209,16 @@ fn collect_deps(e: &RExpr, out: &mut Vec<NodeId>) {
 ///   lie before the group's end; an aggregated group must be inside it (its items in
 ///   this instance are finished) or finished before the group starts.
 /// - The form's own checks and the fees come after everything.
-fn linear(nodes: &[Node], limits: &[Limits], groups: &HashMap<NodeId, Container>) -> bool {
+/// - A field read ahead of the walk is fine when it holds what was submitted and
+///   nothing between it and a container the reader is in can hide it ([`ahead`]): the
+///   walk reads it when it enters that container. (An address whose postcode depends
+///   on the country asked for after it.)
+fn linear(
+    nodes: &[Node],
+    limits: &[Limits],
+    groups: &HashMap<NodeId, Container>,
+    read_of: impl Fn(&Node) -> Option<Read>,
+) -> Option<HashMap<Option<NodeId>, Vec<Early>>> {
     // end[n]: the last node inside n (n itself for a field or page: pages hold no data).
     let mut end: Vec<NodeId> = (0..nodes.len()).collect();
     for id in (0..nodes.len()).rev() {
@@ -1196,6 +1226,22 @@ fn linear(nodes: &[Node], limits: &[Limits], groups: &HashMap<NodeId, Container>
             end[p] = end[p].max(end[id]);
         }
     }
+    // The fields read ahead of the walk, and the container whose start reads each.
+    let mut early: Vec<(Option<NodeId>, NodeId)> = Vec::new();
+    // Whether a direct read of `d` by what is evaluated at `at`, inside `reader` (a
+    // node, or a group for its checks), is fine.
+    let mut read_ok = |d: NodeId, at: NodeId, reader: NodeId| {
+        if end[d] <= at {
+            return true;
+        }
+        match ahead(nodes, d, reader) {
+            Some(c) => {
+                early.push((c, d));
+                true
+            }
+            None => false,
+        }
+    };
     let mut reads = Vec::new();
     for (id, n) in nodes.iter().enumerate() {
         reads.clear();
@@ -1222,11 +1268,10 @@ fn linear(nodes: &[Node], limits: &[Limits], groups: &HashMap<NodeId, Container>
                 }
             }
         }
-        let ok = reads
-            .iter()
-            .all(|&(d, all)| if all { end[d] < id } else { end[d] <= id });
-        if !ok {
-            return false;
+        for &(d, all) in &reads {
+            if !(if all { end[d] < id } else { read_ok(d, id, id) }) {
+                return None;
+            }
         }
     }
     // The form's own checks run after everything.
@@ -1234,19 +1279,100 @@ fn linear(nodes: &[Node], limits: &[Limits], groups: &HashMap<NodeId, Container>
         for check in &c.checks {
             reads.clear();
             collect_reads(&check.condition, &mut reads);
-            let ok = reads.iter().all(|&(d, all)| {
-                if all {
+            for &(d, all) in &reads {
+                let ok = if all {
                     (d > g && end[d] <= end[g]) || end[d] < g
                 } else {
-                    end[d] <= end[g]
+                    read_ok(d, end[g], g)
+                };
+                if !ok {
+                    return None;
                 }
-            });
-            if !ok {
-                return false;
             }
         }
     }
-    true
+    early.sort_unstable();
+    early.dedup();
+    let mut found: HashMap<Option<NodeId>, Vec<Early>> = HashMap::new();
+    for (container, d) in early {
+        let n = &nodes[d];
+        // The keys from the container's object down to the field.
+        let mut path = vec![n.key.as_str().into()];
+        let mut at = n.parent;
+        while let Some(p) = at.filter(|&p| Some(p) != container) {
+            if matches!(nodes[p].kind, NodeKind::Group { .. }) {
+                path.push(nodes[p].key.as_str().into());
+            }
+            at = nodes[p].parent;
+        }
+        path.reverse();
+        if let Some(read) = read_of(n) {
+            found.entry(container).or_default().push(Early {
+                slot: n.slot,
+                read,
+                path: path.into(),
+            });
+        }
+    }
+    Some(found)
+}
+
+/// Where a field read ahead of the walk can be read: the container (`None`: the form)
+/// whose start reads it, if there is one that the reader is inside. The field must
+/// hold what was submitted, and nothing between that container and the field may hide
+/// it: then, once the walk is inside the container (which it enters only while it is
+/// visible), the field is visible and its value is the submitted one.
+fn ahead(nodes: &[Node], d: NodeId, reader: NodeId) -> Option<Option<NodeId>> {
+    let n = &nodes[d];
+    let plain = matches!(
+        &n.kind,
+        NodeKind::Field {
+            default: None,
+            value: None,
+            ..
+        }
+    );
+    if !plain || n.visible.is_some() {
+        return None;
+    }
+    // Whether the reader is inside group `g` (or is it).
+    let inside = |g: NodeId| {
+        let mut at = Some(reader);
+        while let Some(x) = at {
+            if x == g {
+                return true;
+            }
+            at = nodes[x].parent;
+        }
+        false
+    };
+    let mut at = n.parent;
+    loop {
+        match at {
+            // The form: the field's page, if any, must always be shown.
+            None => return Some(None),
+            Some(p) => match &nodes[p].kind {
+                NodeKind::Page if nodes[p].visible.is_none() => at = nodes[p].parent,
+                NodeKind::Group { .. } if inside(p) => return Some(Some(p)),
+                // Climb out of a group only if it is always shown, and not repeated
+                // (its items are instances of their own).
+                NodeKind::Group {
+                    repeat: None,
+                    child_scope: None,
+                } if nodes[p].visible.is_none() => at = nodes[p].parent,
+                _ => return None,
+            },
+        }
+    }
+}
+
+/// A field that an expression reads before the walk reaches it (see [`linear`]).
+#[derive(Debug)]
+pub(crate) struct Early {
+    pub slot: usize,
+    pub read: Read,
+    /// The keys from its container's object to its value.
+    pub path: Box<[Box<str>]>,
 }
 
 /// Which nodes some expression reads (conditions, values, bounds, checks, fees).

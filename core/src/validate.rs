@@ -737,6 +737,39 @@ impl<'a, 'd> Walk<'a, 'd> {
         }
     }
 
+    /// Fused mode, entering a container instance whose object is `obj`: reads the
+    /// fields that expressions read before the walk reaches them
+    /// ([`Container::early`]). Inside the container (which the walk enters only while
+    /// it is visible) they are visible and hold what was submitted; a group on the way
+    /// that is not an object holds nothing.
+    fn read_early(&mut self, container: &Container, inst: usize, obj: &'d Map<String, Json>) {
+        let form = self.form;
+        for e in &container.early {
+            let Some((last, groups)) = e.path.split_last() else {
+                continue;
+            };
+            let mut at = Some(obj);
+            for key in groups {
+                at = at.and_then(|o| o.get(&**key)).and_then(Json::as_object);
+            }
+            let Some(json) = at.and_then(|o| o.get(&**last)) else {
+                continue;
+            };
+            let read = read_value(form, e.read, json, &mut self.st.owned);
+            if let Some(slot) = self.st.slot_mut(inst, e.slot) {
+                slot.visible = true;
+                match read {
+                    Ok(Some(v)) => {
+                        slot.raw = Raw::Given;
+                        slot.value = Some(v);
+                    }
+                    Ok(None) => {}
+                    Err(code) => slot.raw = Raw::Bad(code),
+                }
+            }
+        }
+    }
+
     /// Fused mode: whether a node is visible, worked out now (everything its condition
     /// reads comes before it).
     fn visible_now(&mut self, c: &Child, inst: usize) -> bool {
@@ -853,6 +886,9 @@ impl<'a, 'd> Walk<'a, 'd> {
         // with none left out, each child's value is the next entry; at the first
         // difference the rest are looked up at once.
         let mut find = Find::InOrder(obj.iter());
+        if self.fused && !container.early.is_empty() {
+            self.read_early(container, inst, obj);
+        }
         for (pos, c) in container.packed.iter().enumerate() {
             if !self.fused {
                 self.child(c, inst, None, obj, &mut data);
@@ -1365,3 +1401,6 @@ fn show_size(bytes: u64) -> String {
         format!("{bytes} B")
     }
 }
+
+#[cfg(test)]
+mod tests;
