@@ -561,23 +561,21 @@ pub struct Form {
     pub(crate) keys: Vec<Keys>,
 }
 
-/// The keys a choice from a list accepts ([`crate::model::List::accepts`]), kept for
-/// checking many values: a few side by side, many in a hash set.
+/// The keys a choice from a list accepts ([`crate::model::List::accepts`]), side by
+/// side for checking many values, compared by length first.
 #[derive(Debug)]
 pub(crate) enum Keys {
     /// A code list without its options: any key that is not empty.
     Any,
-    Few(Box<[Box<str>]>),
-    Many(rustc_hash::FxHashSet<Box<str>>),
+    Listed(Box<[Box<str>]>),
 }
 
 impl Keys {
     fn of(list: &crate::model::List) -> Keys {
-        let keys = list.options.iter().map(|o| o.key.as_str().into());
-        match list.options.len() {
-            0 => Keys::Any,
-            1..=8 => Keys::Few(keys.collect()),
-            _ => Keys::Many(keys.collect()),
+        if list.options.is_empty() {
+            Keys::Any
+        } else {
+            Keys::Listed(list.options.iter().map(|o| o.key.as_str().into()).collect())
         }
     }
 
@@ -585,10 +583,9 @@ impl Keys {
     pub fn accepts(&self, key: &str) -> bool {
         match self {
             Keys::Any => !key.is_empty(),
-            Keys::Few(keys) => keys
+            Keys::Listed(keys) => keys
                 .iter()
                 .any(|k| k.len() == key.len() && k.bytes().zip(key.bytes()).all(|(a, b)| a == b)),
-            Keys::Many(keys) => keys.contains(key),
         }
     }
 }
@@ -821,11 +818,6 @@ impl Form {
                 order.push(id);
             }
         }
-        let read = read_nodes(&nodes, &all_limits, &root, &groups, &fees);
-        root.mark(&scopes, &read);
-        for g in groups.values_mut() {
-            g.mark(&scopes, &read);
-        }
         let list_index = |id: &str| {
             model
                 .lists
@@ -833,10 +825,24 @@ impl Form {
                 .position(|l| l.id == id)
                 .unwrap_or(usize::MAX)
         };
-        let early = linear(&nodes, &all_limits, &groups, |n| match &n.kind {
-            NodeKind::Field { field, .. } => Some(Read::of(&field.ty, list_index)),
-            _ => None,
-        });
+        // The one-pass walk is for native builds: the browser runtime, whose size
+        // counts, reads everything first, with the same results (the native/WASM
+        // parity test compares the two ways on every case).
+        let early = if cfg!(target_arch = "wasm32") {
+            None
+        } else {
+            linear(&nodes, &all_limits, &groups, |n| match &n.kind {
+                NodeKind::Field { field, .. } => Some(Read::of(&field.ty, list_index)),
+                _ => None,
+            })
+        };
+        if early.is_some() {
+            let read = read_nodes(&nodes, &all_limits, &root, &groups, &fees);
+            root.mark(&scopes, &read);
+            for g in groups.values_mut() {
+                g.mark(&scopes, &read);
+            }
+        }
         let linear = early.is_some();
         for (container, fields) in early.unwrap_or_default() {
             match container {
@@ -877,6 +883,12 @@ impl Form {
     pub(crate) fn place(&self, node: NodeId) -> (usize, usize) {
         let (scope, slot) = self.places[node];
         (scope as usize, slot as usize)
+    }
+
+    /// Whether validation works each node out as its walk reaches it (see [`linear`]);
+    /// never in the browser runtime.
+    pub(crate) fn linear(&self) -> bool {
+        cfg!(not(target_arch = "wasm32")) && self.linear
     }
 
     /// Whether a node is a page.
@@ -1291,11 +1303,16 @@ fn linear(
             }
         }
     }
-    early.sort_unstable();
-    early.dedup();
     let mut found: HashMap<Option<NodeId>, Vec<Early>> = HashMap::new();
     for (container, d) in early {
         let n = &nodes[d];
+        // Read once a container, however many expressions read it ahead.
+        if found
+            .get(&container)
+            .is_some_and(|fields| fields.iter().any(|e| e.slot == n.slot))
+        {
+            continue;
+        }
         // The keys from the container's object down to the field.
         let mut path = vec![n.key.as_str().into()];
         let mut at = n.parent;

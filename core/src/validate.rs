@@ -180,14 +180,15 @@ impl Form {
         let obj = data.as_object().unwrap_or(&EMPTY);
         // A form whose expressions only read what comes before them is worked out as
         // the walk goes; any other is read and evaluated completely first.
-        if !self.linear {
+        let fused = self.linear();
+        if !fused {
             load(self, &mut st, None, 0, obj);
             st.evaluate(self);
         }
         let mut walk = Walk {
             form: self,
             st,
-            fused: self.linear,
+            fused,
             build,
             found: Vec::new(),
             out: Report {
@@ -634,6 +635,7 @@ impl Data<'_> {
 struct Walk<'a, 'd> {
     form: &'a Form,
     st: State<'d>,
+    /// Whether slots are worked out as the walk goes ([`Form::linear`]).
     fused: bool,
     /// Whether to build the accepted data (not needed by [`Form::errors`]).
     build: bool,
@@ -673,6 +675,12 @@ enum Find<'d> {
 }
 
 impl<'a, 'd> Walk<'a, 'd> {
+    /// Whether slots are worked out as the walk goes (never in the browser runtime:
+    /// see [`Form::linear`]).
+    fn fused(&self) -> bool {
+        cfg!(not(target_arch = "wasm32")) && self.fused
+    }
+
     /// Fused mode: finds the submitted values of a container's children from position
     /// `from` on, in one pass over the submitted entries not met yet (which usually
     /// come in form order, so the next child is tried before hashing), and puts them
@@ -886,11 +894,11 @@ impl<'a, 'd> Walk<'a, 'd> {
         // with none left out, each child's value is the next entry; at the first
         // difference the rest are looked up at once.
         let mut find = Find::InOrder(obj.iter());
-        if self.fused && !container.early.is_empty() {
+        if self.fused() && !container.early.is_empty() {
             self.read_early(container, inst, obj);
         }
         for (pos, c) in container.packed.iter().enumerate() {
-            if !self.fused {
+            if !self.fused() {
                 self.child(c, inst, None, obj, &mut data);
                 continue;
             }
@@ -920,7 +928,7 @@ impl<'a, 'd> Walk<'a, 'd> {
             self.child(c, inst, json, obj, &mut data);
         }
         let unknown = match find {
-            _ if !self.fused => self.st.unknown_keys,
+            _ if !self.fused() => self.st.unknown_keys,
             // Entries after the last child's are unknown keys.
             Find::InOrder(rest) => rest.len() > 0,
             Find::Scanned { at, unknown } => {
@@ -983,7 +991,7 @@ impl<'a, 'd> Walk<'a, 'd> {
         if let Raw::Bad(code) = raw {
             self.out.push(Some(node), "", code, Detail::default());
         } else {
-            let sub = if self.fused { json } else { obj.get(&n.key) };
+            let sub = if self.fused() { json } else { obj.get(&n.key) };
             match repeat {
                 None => {
                     let inner = sub.and_then(Json::as_object).unwrap_or(&EMPTY);
@@ -1035,7 +1043,7 @@ impl<'a, 'd> Walk<'a, 'd> {
         for check in &container.checks {
             let gate_visible = match check.gate {
                 Some(g) => {
-                    if self.fused && form.is_page(g) {
+                    if self.fused() && form.is_page(g) {
                         self.st.page_visible(form, g);
                     }
                     self.st.slot(form, g, inst).is_some_and(|s| s.visible)
