@@ -11,9 +11,10 @@ use crate::validate::{cell_json, FeeAmount, ValidateOptions};
 
 /// Visibility and values of one submission.
 ///
-/// The maps are JSON objects sorted by key (`serde_json::Map`, whose code the browser
-/// runtime has anyway, rather than a `BTreeMap` of each kind); visibility is a JSON
-/// boolean, read it with [`Evaluation::is_visible`] and [`Evaluation::page_visible`].
+/// The maps are JSON objects in document order (`serde_json::Map`, whose code the
+/// browser runtime has anyway, rather than a `BTreeMap` of each kind); visibility is a
+/// JSON boolean, read it with [`Evaluation::is_visible`] and
+/// [`Evaluation::page_visible`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
     /// Page id -> visible (`true` or `false`).
@@ -58,8 +59,8 @@ impl Form {
         crate::validate::load(self, &mut st, None, 0, data.as_object().unwrap_or(&empty));
         st.evaluate(self);
         let mut ev = Evaluation {
-            pages: Map::new(),
-            visible: Map::new(),
+            pages: Map::with_capacity(self.model.pages.len()),
+            visible: Map::with_capacity(self.nodes.len()),
             computed: Map::new(),
             fees: Vec::new(),
         };
@@ -69,30 +70,31 @@ impl Form {
                 ev.pages.insert(node.key.clone(), Json::Bool(vis));
             }
         }
-        self.walk(&st, None, 0, "", &mut ev);
+        self.walk(&st, None, 0, &mut String::new(), &mut ev);
         ev.fees = self.fee_amounts(&st, lang);
-        // Sorted by key, as the results have always been written.
-        ev.pages.sort_keys();
-        ev.visible.sort_keys();
-        ev.computed.sort_keys();
         ev
     }
 
+    /// Records the nodes of a container instance whose JSON Pointer is `ptr` (a
+    /// buffer that comes back as it was given).
     fn walk(
         &self,
         st: &State<'_>,
         group: Option<NodeId>,
         inst: usize,
-        ptr: &str,
+        ptr: &mut String,
         ev: &mut Evaluation,
     ) {
+        let base = ptr.len();
         for node in self.container(group).packed.iter().map(|c| c.node) {
             let n = &self.nodes[node];
             let Some(slot) = st.slot(self, node, inst) else {
                 continue;
             };
-            let path = format!("{ptr}/{}", n.pointer_key);
-            ev.visible.insert(path.clone(), Json::Bool(slot.visible));
+            ptr.truncate(base);
+            ptr.push('/');
+            ptr.push_str(&n.pointer_key);
+            ev.visible.insert(ptr.clone(), Json::Bool(slot.visible));
             match &n.kind {
                 NodeKind::Field {
                     field,
@@ -103,20 +105,25 @@ impl Form {
                     let from_expr = value.is_some()
                         || (default.is_some() && matches!(slot.raw, crate::eval::Raw::Absent));
                     if let (true, Some(v)) = (from_expr, &slot.value) {
-                        ev.computed.insert(path, cell_json(st, &field.ty, v));
+                        ev.computed.insert(ptr.clone(), cell_json(st, &field.ty, v));
                     }
                 }
                 NodeKind::Group {
                     repeat: Some(_), ..
                 } => {
                     let owner = st.owner(self, node, inst).unwrap_or(inst);
+                    let group_end = ptr.len();
                     for (i, &item) in st.items(node, owner).iter().enumerate() {
-                        self.walk(st, Some(node), item, &format!("{path}/{i}"), ev);
+                        ptr.truncate(group_end);
+                        ptr.push('/');
+                        ptr.push_str(&i.to_string());
+                        self.walk(st, Some(node), item, ptr, ev);
                     }
                 }
-                NodeKind::Group { .. } => self.walk(st, Some(node), inst, &path, ev),
+                NodeKind::Group { .. } => self.walk(st, Some(node), inst, ptr, ev),
                 NodeKind::Page => {}
             }
         }
+        ptr.truncate(base);
     }
 }
