@@ -39,17 +39,19 @@ pub fn is_email(s: &str) -> bool {
     let mut labels = 0;
     let mut start = 0;
     let mut all = u8::MAX;
-    for (i, &c) in domain.iter().enumerate() {
+    let mut i = 0;
+    while let Some(&c) = domain.get(i) {
         let class = EMAIL_CLASS[usize::from(c)];
+        i += 1;
         if class & LABEL != 0 {
             all &= class;
             continue;
         }
-        if c != b'.' || !label_ok(&domain[start..i]) {
+        if c != b'.' || !label_ok(&domain[start..i - 1]) {
             return false;
         }
         labels += 1;
-        start = i + 1;
+        start = i;
         all = u8::MAX;
     }
     let tld = &domain[start..];

@@ -894,38 +894,40 @@ impl<'a, 'd> Walk<'a, 'd> {
         // with none left out, each child's value is the next entry; at the first
         // difference the rest are looked up at once.
         let mut find = Find::InOrder(obj.iter());
-        if self.fused() && !container.early.is_empty() {
-            self.read_early(container, inst, obj);
-        }
-        for (pos, c) in container.packed.iter().enumerate() {
-            if !self.fused() {
+        if !self.fused() {
+            for c in &container.packed {
                 self.child(c, inst, None, obj, &mut data);
-                continue;
             }
-            let json = match &mut find {
-                Find::InOrder(rest) => match rest.clone().next() {
-                    Some((k, v)) if same_key(k.as_bytes(), c.key()) => {
-                        rest.next();
-                        Some(v)
+        } else {
+            if !container.early.is_empty() {
+                self.read_early(container, inst, obj);
+            }
+            for (pos, c) in container.packed.iter().enumerate() {
+                let json = match &mut find {
+                    Find::InOrder(rest) => match rest.clone().next() {
+                        Some((k, v)) if same_key(k.as_bytes(), c.key()) => {
+                            rest.next();
+                            Some(v)
+                        }
+                        None => None,
+                        Some(_) => {
+                            let (at, unknown) = self.scan(container, pos, rest.clone());
+                            find = Find::Scanned { at, unknown };
+                            self.found.get(at + pos).copied().flatten()
+                        }
+                    },
+                    Find::Scanned { at, .. } => self.found.get(*at + pos).copied().flatten(),
+                };
+                if c.checks & check::PLAIN != 0 {
+                    if c.checks & check::SIMPLE == 0 && !self.visible_now(c, inst) {
+                        continue;
                     }
-                    None => None,
-                    Some(_) => {
-                        let (at, unknown) = self.scan(container, pos, rest.clone());
-                        find = Find::Scanned { at, unknown };
-                        self.found.get(at + pos).copied().flatten()
-                    }
-                },
-                Find::Scanned { at, .. } => self.found.get(*at + pos).copied().flatten(),
-            };
-            if c.checks & check::PLAIN != 0 {
-                if c.checks & check::SIMPLE == 0 && !self.visible_now(c, inst) {
+                    self.plain_field(c, inst, json, &mut data);
                     continue;
                 }
-                self.plain_field(c, inst, json, &mut data);
-                continue;
+                self.visit(c, inst, json);
+                self.child(c, inst, json, obj, &mut data);
             }
-            self.visit(c, inst, json);
-            self.child(c, inst, json, obj, &mut data);
         }
         let unknown = match find {
             _ if !self.fused() => self.st.unknown_keys,
