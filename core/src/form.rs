@@ -1186,26 +1186,7 @@ impl Resolver<'_> {
 }
 
 fn collect_deps(e: &RExpr, out: &mut Vec<NodeId>) {
-    match e {
-        RExpr::Lit(_) | RExpr::Param(_) => {}
-        RExpr::Field(n) | RExpr::IsSet(n) => out.push(*n),
-        RExpr::Unary(_, a) => collect_deps(a, out),
-        RExpr::Binary(_, a, b) | RExpr::In(a, b) => {
-            collect_deps(a, out);
-            collect_deps(b, out);
-        }
-        RExpr::List(items) | RExpr::Call(_, items) => {
-            for i in items {
-                collect_deps(i, out);
-            }
-        }
-        RExpr::Aggregate(_, g, e) => {
-            out.push(*g);
-            if let Some(e) = e {
-                collect_deps(e, out);
-            }
-        }
-    }
+    each_read(e, &mut |n, _| out.push(n));
 }
 
 /// Whether the validation walk can work out every node as it reaches it: whether each
@@ -1442,23 +1423,29 @@ fn read_nodes(
 /// The nodes an expression reads, each with whether it reads all the items of a
 /// repeated group (an aggregate) rather than one value.
 fn collect_reads(e: &RExpr, out: &mut Vec<(NodeId, bool)>) {
+    each_read(e, &mut |n, all| out.push((n, all)));
+}
+
+/// Calls `f` with every node an expression reads, and whether it reads all the items
+/// of a repeated group (an aggregate) rather than one value.
+fn each_read(e: &RExpr, f: &mut impl FnMut(NodeId, bool)) {
     match e {
         RExpr::Lit(_) | RExpr::Param(_) => {}
-        RExpr::Field(n) | RExpr::IsSet(n) => out.push((*n, false)),
-        RExpr::Unary(_, a) => collect_reads(a, out),
+        RExpr::Field(n) | RExpr::IsSet(n) => f(*n, false),
+        RExpr::Unary(_, a) => each_read(a, f),
         RExpr::Binary(_, a, b) | RExpr::In(a, b) => {
-            collect_reads(a, out);
-            collect_reads(b, out);
+            each_read(a, f);
+            each_read(b, f);
         }
         RExpr::List(items) | RExpr::Call(_, items) => {
             for i in items {
-                collect_reads(i, out);
+                each_read(i, f);
             }
         }
         RExpr::Aggregate(_, g, e) => {
-            out.push((*g, true));
+            f(*g, true);
             if let Some(e) = e {
-                collect_reads(e, out);
+                each_read(e, f);
             }
         }
     }
