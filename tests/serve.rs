@@ -983,6 +983,67 @@ fn json_api_back_office_and_downloads() {
     assert!(r.header("cache-control").unwrap().contains("max-age"));
 }
 
+/// A form whose one field must lie between today and today + 30.
+const TERMIN: &str = r#"form termin {
+  version "1.0.0"
+  title "Termin"
+  publisher "TH"
+  page wann "Wann" {
+    field beginn: date { label "Beginn" required min today() max today() + 30 }
+  }
+}
+"#;
+
+#[test]
+fn today_fixes_the_day_of_api_wizard_and_runtime() {
+    let tmp = TempDir::new("today");
+    let forms = tmp.path().join("forms");
+    std::fs::create_dir_all(&forms).unwrap();
+    std::fs::write(forms.join("termin.form"), TERMIN).unwrap();
+    let server = Server::start_with(
+        &forms,
+        &tmp.path().join("db.sqlite3"),
+        None,
+        &["--today", "2026-02-10"],
+    );
+    let a = agent();
+    let url = server.url("/api/forms/termin/submissions");
+    // Valid on the given day, whatever the real date is.
+    let r = post_json(&a, &url, &json!({ "beginn": "2026-02-10" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    for (day, code) in [("2026-02-09", "min"), ("2026-03-13", "max")] {
+        let r = post_json(&a, &url, &json!({ "beginn": day }));
+        assert_eq!(r.status, 422, "{day}: {}", r.body);
+        assert_eq!(r.json()["errors"][0]["code"], json!(code), "{day}");
+    }
+    // The wizard gives the browser runtime the same day.
+    let mut b = Browser::new(&server);
+    let page = b.get("/forms/termin/pages/wann");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.html().contains("data-efa-today=\"2026-02-10\""),
+        "{}",
+        page.body
+    );
+    let r = b.post("/forms/termin/pages/wann", &[("beginn", "2026-02-09")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.html().contains("10.2.2026"), "{}", r.body);
+}
+
+#[test]
+fn a_today_that_is_no_date_stops_serve_with_a_reason() {
+    let tmp = TempDir::new("today_bad");
+    let o = Command::new(env!("CARGO_BIN_EXE_efa"))
+        .args(["serve", "."])
+        .args(["--today", "2026-02-30", "--port", "0"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("invalid --today `2026-02-30`"), "{err}");
+}
+
 #[test]
 fn back_office_without_a_token_always_answers_401() {
     let tmp = TempDir::new("notoken");

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use efa_forms::core::{Form, ValidateOptions, ValidationResult};
 
+/// The day the samples are written for (tests/browser/complete.mjs serves them on it too).
 fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date")
 }

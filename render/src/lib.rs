@@ -50,8 +50,9 @@
 //!   while hidden. Visible conditional elements carry `data-efa-visible="true"`. The
 //!   browser runtime replaces the class `efa-no-js` of `<html>` by `efa-js` and keeps
 //!   `data-efa-visible` up to date: the stylesheet then hides the hidden ones and the
-//!   notes. The `<form>` carries `data-efa-form` (form id), `data-efa-page` (page id) and
-//!   `data-efa-artifact` ([`Urls::artifact`]) for the runtime.
+//!   notes. The `<form>` carries `data-efa-form` (form id), `data-efa-page` (page id),
+//!   `data-efa-today` ([`PageContext::today`], so that the runtime's `today()` is the
+//!   server's) and `data-efa-artifact` ([`Urls::artifact`]) for the runtime.
 //! - The review page's form posts `_action=submit` to [`Urls::action`].
 //! - Errors are shown where they belong: at the field of their path, a repeated group's
 //!   count at the group, a failed `check` at the first field of this page its condition
@@ -504,6 +505,7 @@ impl Renderer {
             hidden: ctx.hidden_inputs,
             show_steps: ctx.show_step_indicator,
             css: &self.css,
+            today: ctx.today,
         });
         self.render("page.html", lang, &view)
     }

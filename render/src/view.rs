@@ -165,6 +165,9 @@ pub(crate) struct FormView {
     pub artifact_url: Option<String>,
     pub form_id: String,
     pub page_id: String,
+    /// The day `today()` returned for this page, `YYYY-MM-DD`, so that the runtime in the
+    /// browser works with the server's day, not the browser's clock.
+    pub today: String,
     pub hidden: Vec<Hidden>,
     /// Whether the page has add/remove buttons: then a hidden default button comes
     /// first, so that Enter in a text field means "continue", not "add".
@@ -316,6 +319,7 @@ pub(crate) struct PageInput<'a> {
     pub hidden: &'a [(String, String)],
     pub show_steps: bool,
     pub css: &'a str,
+    pub today: chrono::NaiveDate,
 }
 
 /// Where each error is shown: the JSON Pointer of the element it belongs to.
@@ -453,6 +457,7 @@ pub(crate) fn build_page(input: &PageInput<'_>) -> PageView {
             artifact_url: input.urls.artifact.clone(),
             form_id: model.id.clone(),
             page_id: input.page.id.clone(),
+            today: input.today.format("%Y-%m-%d").to_string(),
             hidden: hidden_inputs(input.hidden),
             has_actions: b.has_actions,
         },
@@ -1237,6 +1242,7 @@ pub(crate) fn build_review(input: &ReviewInput<'_>) -> ReviewView {
             artifact_url: None,
             form_id: model.id.clone(),
             page_id: String::new(),
+            today: String::new(),
             hidden: hidden_inputs(input.hidden),
             has_actions: false,
         },

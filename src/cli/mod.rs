@@ -90,6 +90,18 @@ impl<E: std::error::Error> From<E> for Failure {
     }
 }
 
+/// The day `today()` returns: the `--today` given as `YYYY-MM-DD`, else today's local date.
+pub(crate) fn today(given: Option<&str>) -> Result<chrono::NaiveDate, Failure> {
+    match given {
+        Some(s) => efa_forms::core::value::parse_date(s).ok_or_else(|| {
+            Failure(format!(
+                "invalid --today `{s}`: expected a calendar date as YYYY-MM-DD"
+            ))
+        }),
+        None => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
 /// What every command gets: the two output streams.
 pub(crate) struct Ctx {
     /// Standard output (buffered; survives a closed pipe).

@@ -50,14 +50,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
-    let today = match &args.today {
-        Some(s) => efa_forms::core::value::parse_date(s).ok_or_else(|| {
-            Failure(format!(
-                "invalid --today `{s}`: expected a calendar date as YYYY-MM-DD"
-            ))
-        })?,
-        None => chrono::Local::now().date_naive(),
-    };
+    let today = super::today(args.today.as_deref())?;
     let renderer = match &args.theme {
         Some(dir) => Renderer::with_theme(dir)?,
         None => Renderer::new(),

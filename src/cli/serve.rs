@@ -50,9 +50,17 @@ pub(crate) struct Args {
     /// the checkout efa was built from, when `wasm/build.sh` has built it).
     #[arg(long, value_name = "DIR")]
     runtime: Option<PathBuf>,
+    /// Pretend that today is this day (`YYYY-MM-DD`), for previews and reproducible tests
+    /// of forms with date limits such as `min today()` (default: each day's local date).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    today: Option<String>,
 }
 
 pub(crate) fn run(_ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
+    let today = match args.today.as_deref() {
+        Some(day) => Some(super::today(Some(day))?),
+        None => None,
+    };
     let config = Config {
         dir: args.dir,
         host: args.host,
@@ -65,6 +73,7 @@ pub(crate) fn run(_ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
         secure_cookie: args.secure_cookie,
         poll: Duration::from_secs(1),
         runtime: runtime_dir(args.runtime),
+        today,
     };
     serve::run(config).map_err(Failure)?;
     Ok(Status::Success)

@@ -6,8 +6,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
-
 use efa_forms::core::ValidateOptions;
 
 use super::{load, Ctx, Failure, Status};
@@ -30,14 +28,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
-    let today = match &args.today {
-        Some(s) => parse_date(s).ok_or_else(|| {
-            Failure(format!(
-                "invalid --today `{s}`: expected a calendar date as YYYY-MM-DD"
-            ))
-        })?,
-        None => chrono::Local::now().date_naive(),
-    };
+    let today = super::today(args.today.as_deref())?;
     let loaded = match load(ctx, &args.form, None)? {
         Ok(loaded) => loaded,
         Err(status) => return Ok(status),
@@ -67,24 +58,4 @@ pub(crate) fn run(ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
     } else {
         Status::Failed
     })
-}
-
-/// A strict `YYYY-MM-DD` that is a real calendar date.
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    let shape = b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        });
-    if !shape {
-        return None;
-    }
-    let year = s[0..4].parse().ok()?;
-    let month = s[5..7].parse().ok()?;
-    let day = s[8..10].parse().ok()?;
-    NaiveDate::from_ymd_opt(year, month, day)
 }

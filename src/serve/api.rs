@@ -12,7 +12,6 @@ use axum::extract::{Path, Request};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use efa_forms::core::ValidateOptions;
 use serde_json::{json, Value as Json};
 
 use super::catalog::{Entry, ReadyForm};
@@ -150,10 +149,7 @@ pub(crate) async fn submit(
         }
     };
     let lang = api_lang(&f, &uri, &headers);
-    let options = ValidateOptions {
-        lang: Some(lang.clone()),
-        today: chrono::Local::now().date_naive(),
-    };
+    let options = st.options(&lang);
     let result = f.form.validate_owned(data, &options);
     if !result.valid {
         let value = serde_json::to_value(&result).unwrap_or(Json::Null);

@@ -46,6 +46,8 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
+use chrono::NaiveDate;
+use efa_forms::core::ValidateOptions;
 use efa_render::Renderer;
 
 /// How the server runs (the options of `efa serve`).
@@ -74,6 +76,8 @@ pub(crate) struct Config {
     /// The built browser runtime (`wasm/pkg`, from `wasm/build.sh`); `None`: pages are
     /// served without it (they work without JavaScript).
     pub runtime: Option<PathBuf>,
+    /// The day `today()` returns; `None`: each request's local date.
+    pub today: Option<NaiveDate>,
 }
 
 /// What every handler shares.
@@ -88,6 +92,24 @@ pub(crate) struct AppState {
     css_version: String,
     /// The directory of the browser runtime, if it was built.
     runtime: Option<PathBuf>,
+    /// The fixed day of `--today`, if one was given.
+    today: Option<NaiveDate>,
+}
+
+impl AppState {
+    /// The day `today()` returns for this request.
+    fn today(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// Validation options for a request in `lang`.
+    fn options(&self, lang: &str) -> ValidateOptions {
+        ValidateOptions {
+            lang: Some(lang.to_owned()),
+            today: self.today(),
+        }
+    }
 }
 
 type St = axum::extract::State<Arc<AppState>>;
@@ -118,6 +140,7 @@ pub(crate) fn run(config: Config) -> Result<(), String> {
         secure_cookie: config.secure_cookie,
         css_version,
         runtime: config.runtime.clone(),
+        today: config.today,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

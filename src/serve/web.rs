@@ -13,9 +13,8 @@ use axum::extract::{FromRequest, Path, Request};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
 use efa_forms::core::model::FormModel;
-use efa_forms::core::{FeeAmount, ValidateOptions, ValidationError};
+use efa_forms::core::{FeeAmount, ValidationError};
 use efa_render::{
     CatalogContext, CatalogEntry, ErrorPageContext, PageContext, ReceiptContext, UnavailableForm,
     Urls,
@@ -35,10 +34,6 @@ fn tr(lang: &str, de: &'static str, en: &'static str) -> &'static str {
     } else {
         de
     }
-}
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
 }
 
 /// Percent-encodes a path segment.
@@ -236,16 +231,9 @@ fn page_path(f: &ReadyForm, page: &str) -> String {
     format!("/forms/{}/pages/{}", enc(&f.id), enc(page))
 }
 
-fn options(lang: &str) -> ValidateOptions {
-    ValidateOptions {
-        lang: Some(lang.to_owned()),
-        today: today(),
-    }
-}
-
 /// The ids of the pages shown for this data, in order.
-fn visible_pages(f: &ReadyForm, data: &Json, lang: &str) -> Vec<String> {
-    let eval = f.form.evaluate(data, &options(lang));
+fn visible_pages(st: &AppState, f: &ReadyForm, data: &Json, lang: &str) -> Vec<String> {
+    let eval = f.form.evaluate(data, &st.options(lang));
     f.form
         .model()
         .pages
@@ -531,7 +519,7 @@ fn render_page(
     let here = page_path(f, page);
     let mut urls = form_urls(st, f, lang, &here);
     urls.action = format!("{here}{q}");
-    let visible = visible_pages(f, data, lang);
+    let visible = visible_pages(st, f, data, lang);
     let pos = model.pages.iter().position(|p| p.id == page).unwrap_or(0);
     let previous = model.pages[..pos]
         .iter()
@@ -539,7 +527,7 @@ fn render_page(
         .find(|p| visible.contains(&p.id))
         .map(|p| format!("{}{q}", page_path(f, &p.id)));
     urls.back = previous.or_else(|| urls.home.clone());
-    let mut ctx = PageContext::new(today());
+    let mut ctx = PageContext::new(st.today());
     ctx.lang = lang;
     ctx.data = data;
     ctx.errors = errors;
@@ -732,7 +720,7 @@ pub(crate) async fn post_page(
         Ok(d) => d,
         Err(e) => return db_failed(&st, &lang, e),
     };
-    let before = f.form.evaluate(&draft.data, &options(&lang));
+    let before = f.form.evaluate(&draft.data, &st.options(&lang));
     let mut data = formdata::apply_page(model, page_model, &posted, &draft.data, &before);
     let action = Action::parse(posted.first("_action"));
     if action != Action::Next {
@@ -745,7 +733,7 @@ pub(crate) async fn post_page(
         let res = render_page(&st, &f, &page, &lang, &data, &[], StatusCode::OK);
         return session.apply(&st, res);
     }
-    let all = f.form.errors(&data, &options(&lang));
+    let all = f.form.errors(&data, &st.options(&lang));
     let errors = efa_render::errors_for_page(&f.form, &page, &all);
     if !errors.is_empty() {
         let res = render_page(
@@ -759,7 +747,7 @@ pub(crate) async fn post_page(
         );
         return session.apply(&st, res);
     }
-    let visible = visible_pages(&f, &data, &lang);
+    let visible = visible_pages(&st, &f, &data, &lang);
     let pos = model.pages.iter().position(|p| p.id == page).unwrap_or(0);
     let next = model.pages[pos + 1..]
         .iter()
@@ -808,10 +796,10 @@ fn render_review(
     let here = format!("/forms/{}/review", enc(&f.id));
     let mut urls = form_urls(st, f, lang, &here);
     urls.action = format!("/forms/{}/submit{q}", enc(&f.id));
-    urls.back = visible_pages(f, data, lang)
+    urls.back = visible_pages(st, f, data, lang)
         .last()
         .map(|p| format!("{}{q}", page_path(f, p)));
-    let mut ctx = PageContext::new(today());
+    let mut ctx = PageContext::new(st.today());
     ctx.lang = lang;
     ctx.data = data;
     ctx.errors = errors;
@@ -854,7 +842,7 @@ pub(crate) async fn submit(
     if let (Some(reference), true) = (&draft.submitted, untouched) {
         return show_receipt_again(&st, &f, &lang, reference.clone()).await;
     }
-    let result = f.form.validate(&draft.data, &options(&lang));
+    let result = f.form.validate(&draft.data, &st.options(&lang));
     if !result.valid {
         return render_review(
             &st,

@@ -179,7 +179,10 @@ class Page {
     const l = document.documentElement.lang;
     this.lang = model.languages.includes(l) ? l : this.dflt;
     this.w = WORDS[this.lang === "en" ? "en" : "de"];
-    this.opts = { lang: this.lang };
+    // The server's day (`data-efa-today`), so that limits such as `min today()` agree
+    // with the server's even when the browser's clock or time zone differs.
+    const today = formEl.dataset.efaToday;
+    this.opts = /^\d{4}-\d{2}-\d{2}$/.test(today ?? "") ? { lang: this.lang, today } : { lang: this.lang };
     this.draftKey = `efa-draft:${form.id}@${form.version}`;
     this.defs = new Map(); // dotted path -> { kind, def, parents: [defs], page }
     this.pageOfKey = new Map();

@@ -40,8 +40,12 @@ let base2;
 let browser;
 const supplied = new Set();
 
-function serve(dir, db) {
-  const child = spawn(efa, ["serve", dir, "--port", "0", "--db", join(work, db), "--runtime", pkg], { stdio: ["ignore", "ignore", "pipe"] });
+// The day the test form's server is told it is: years from the browser's clock, so that a
+// runtime reading the clock instead of the page's data-efa-today gets `termin` wrong.
+const SERVER_DAY = "2031-05-20";
+
+function serve(dir, db, extra = []) {
+  const child = spawn(efa, ["serve", dir, "--port", "0", "--db", join(work, db), "--runtime", pkg, ...extra], { stdio: ["ignore", "ignore", "pipe"] });
   const url = new Promise((resolve, reject) => {
     let err = "";
     child.stderr.on("data", (d) => {
@@ -58,7 +62,7 @@ before(async () => {
   let url;
   [server, url] = serve(join(root, "forms"), "efa.sqlite3");
   base = await url;
-  [server2, url] = serve(join(root, "wasm", "tests", "forms"), "efa2.sqlite3");
+  [server2, url] = serve(join(root, "wasm", "tests", "forms"), "efa2.sqlite3", ["--today", SERVER_DAY]);
   base2 = await url;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -111,14 +115,15 @@ const visible = (page, sel) => page.locator(sel).isVisible();
 const settle = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
 /** What `efa validate` says about a submission, for the message the page must show. */
-function native(form, data, lang = "de") {
+function native(form, data, lang = "de", today = null) {
   const art = join(work, `${form}.form.json`);
   const src = form === "erprobung" ? join(root, "wasm", "tests", "forms", "erprobung.form") : join(root, "forms", form, `${form}.form`);
   execFileSync(efa, ["build", src, "-o", art]);
   const file = join(work, "data.json");
   writeFileSync(file, JSON.stringify(data));
   let out;
-  try { out = execFileSync(efa, ["validate", art, file, "--lang", lang], { encoding: "utf8" }); } catch (e) { out = e.stdout; }
+  const args = ["validate", art, file, "--lang", lang, ...(today ? ["--today", today] : [])];
+  try { out = execFileSync(efa, args, { encoding: "utf8" }); } catch (e) { out = e.stdout; }
   return JSON.parse(out);
 }
 
@@ -387,6 +392,31 @@ test("computed values and fees follow the answers; a boolean shows a group; Engl
   await settle(page);
   assert.equal(await page.locator("#f-betrag-error").count(), 0, "12.50 is a sum of money");
   await page.screenshot({ path: join(shots, "8-english.png"), fullPage: true });
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("the runtime's today() is the server's day, not the browser's clock", async () => {
+  const { context, page, log } = await open();
+  await page.goto(`${base2}/forms/erprobung`);
+  await ready(page);
+  assert.equal(await page.getAttribute("form.efa-form", "data-efa-today"), SERVER_DAY);
+  const before = log.requests.length;
+  // One day too early, then the server's day, then one day past today + 30.
+  for (const [day, wrong] of [["2031-05-19", true], ["2031-05-20", false], ["2031-06-20", true], ["2031-06-19", false]]) {
+    await page.fill("#f-termin", day);
+    await page.focus("#f-anzahl");
+    if (wrong) {
+      await page.waitForSelector("#f-termin-error");
+      const expected = native("erprobung", { termin: day }, "de", SERVER_DAY).errors.find((e) => e.path === "/termin");
+      assert.ok(expected, `efa validate --today ${SERVER_DAY} rejects ${day}`);
+      assert.equal((await page.textContent("#f-termin-error")).trim(), `Fehler: ${expected.message}`, day);
+    } else {
+      await page.waitForSelector("#f-termin-error", { state: "detached" });
+      assert.equal(native("erprobung", { termin: day }, "de", SERVER_DAY).errors.find((e) => e.path === "/termin"), undefined, day);
+    }
+  }
+  assert.deepEqual(log.requests.slice(before), [], "no request while filling in");
   assert.deepEqual(log.errors, []);
   await context.close();
 });
