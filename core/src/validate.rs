@@ -827,6 +827,14 @@ impl<'a, 'd> Walk<'a, 'd> {
                 return;
             }
         };
+        // Stored before its limits are checked: a bound may read the field itself.
+        if c.checks & check::STORED != 0 {
+            if let Some(slot) = self.st.slot_mut(inst, c.slot) {
+                slot.visible = true;
+                slot.raw = Raw::Given;
+                slot.value = Some(cell);
+            }
+        }
         if c.checks & check::CONSTRAINED != 0 && !self.quick_ok(c, &cell) {
             self.out.leaf = Some(c.node);
             let value = self.st.view(&cell);
@@ -838,13 +846,6 @@ impl<'a, 'd> Walk<'a, 'd> {
             data.insert(&self.form.nodes[c.node].key, || {
                 cell_json(&self.st, ty, &cell)
             });
-        }
-        if c.checks & check::STORED != 0 {
-            if let Some(slot) = self.st.slot_mut(inst, c.slot) {
-                slot.visible = true;
-                slot.raw = Raw::Given;
-                slot.value = Some(cell);
-            }
         }
     }
 
@@ -992,6 +993,9 @@ impl<'a, 'd> Walk<'a, 'd> {
         self.out.path.push_str(&n.pointer_key);
         if let Raw::Bad(code) = raw {
             self.out.push(Some(node), "", code, Detail::default());
+            if repeat.is_none() {
+                self.settle(node, inst);
+            }
         } else {
             let sub = if self.fused() { json } else { obj.get(&n.key) };
             match repeat {
@@ -1017,6 +1021,22 @@ impl<'a, 'd> Walk<'a, 'd> {
             }
         }
         self.out.path.truncate(base);
+    }
+
+    /// Fused mode: works out the slots of a group instance whose submitted value is not
+    /// an object, as for an empty one, so that the defaults and computed values in it
+    /// are there for the conditions, checks and fees that read them (as
+    /// `State::evaluate` has them for the read-all walk). Nothing in it is reported or
+    /// accepted: its `type` error says it all.
+    fn settle(&mut self, group: NodeId, inst: usize) {
+        if !self.fused() {
+            return;
+        }
+        let (errors, build) = (self.out.errors.len(), self.build);
+        self.build = false;
+        self.container(Some(group), inst, &EMPTY);
+        self.out.errors.truncate(errors);
+        self.build = build;
     }
 
     /// The end of a container instance: its unknown keys (if `unknown`), then its
@@ -1098,6 +1118,7 @@ impl<'a, 'd> Walk<'a, 'd> {
             if self.st.insts[item].bad_item {
                 self.out
                     .push(Some(node), "", ErrorCode::Type, Detail::default());
+                self.settle(node, item);
                 out.push(Json::Object(Map::new()));
             } else {
                 let inner = arr

@@ -1,6 +1,8 @@
 //! The one-pass walk of a linear form ([`Form::linear`]) must report what reading and
 //! evaluating the whole submission first reports: both are run on the real forms'
-//! artifacts with generated submissions, and their results compared.
+//! artifacts and on `testdata/linear.form` (defaults and computed values inside groups
+//! and items, a bound that reads its own field) with generated submissions, and their
+//! results compared.
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value as Json};
@@ -13,6 +15,7 @@ fn artifacts() -> Vec<FormModel> {
         include_str!("../../../forms/personenstandsurkunde/personenstandsurkunde.form.json"),
         include_str!("../../../forms/bewohnerparkausweis/bewohnerparkausweis.form.json"),
         include_str!("../../../forms/gewerbeanmeldung/gewerbeanmeldung.form.json"),
+        include_str!("testdata/linear.form.json"),
     ]
     .into_iter()
     .map(|text| Artifact::from_json(text).expect("a valid artifact").model)
@@ -140,14 +143,14 @@ fn object(rng: &mut Rng, items: &[&Item], model: &FormModel) -> Json {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
 
     #[test]
-    fn one_pass_reports_what_reading_everything_first_reports(seed in 1u64.., which in 0usize..3, en in any::<bool>()) {
+    fn one_pass_reports_what_reading_everything_first_reports(seed in 1u64.., which in 0usize..4, en in any::<bool>()) {
         let model = artifacts().swap_remove(which);
         let one_pass = Form::new(model.clone()).expect("loads");
         let mut all_first = Form::new(model).expect("loads");
-        prop_assert!(one_pass.linear, "the real forms are linear");
+        prop_assert!(one_pass.linear, "the forms are linear");
         all_first.linear = false;
         let items: Vec<&Item> = one_pass.model().pages.iter().flat_map(|p| &p.items).collect();
         let mut rng = Rng(seed);
@@ -206,4 +209,58 @@ fn a_form_read_ahead_of_the_walk_is_linear_and_one_that_aggregates_ahead_is_not(
         Vec::<String>::new()
     );
     assert!(!Form::new(model(counts_later_group)).expect("loads").linear);
+}
+
+/// Both walks on `testdata/linear.form`, with the result of the one-pass walk.
+fn both(data: Json) -> crate::ValidationResult {
+    let model = artifacts().swap_remove(3);
+    let one_pass = Form::new(model.clone()).expect("loads");
+    let mut all_first = Form::new(model).expect("loads");
+    assert!(one_pass.linear);
+    all_first.linear = false;
+    let opts = ValidateOptions::new(chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date"));
+    let r = one_pass.validate(&data, &opts);
+    assert_eq!(r, all_first.validate(&data, &opts), "{data}");
+    r
+}
+
+fn codes(r: &crate::ValidationResult) -> Vec<String> {
+    r.errors
+        .iter()
+        .map(|e| format!("{} {}", e.path, e.code.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_group_that_is_no_object_keeps_the_defaults_and_computed_values_inside() {
+    // g.a defaults to 5 and g.c = a * 2 = 10: b is visible (and kept), page zwei is
+    // shown, the fee is 5.00; only the group's type error is reported for it.
+    let r = both(json!({"g": "x", "b": 1}));
+    assert_eq!(codes(&r), ["/g type", "/q required"]);
+    assert_eq!(r.data, json!({"b": 1}));
+    assert_eq!(r.fees[0].amount.to_string(), "5.00");
+}
+
+#[test]
+fn an_item_that_is_no_object_keeps_the_defaults_and_computed_values_inside() {
+    // The bad item's k defaults to 1 (b2 visible, sum 1 + 3 > 3) and its d = 2 (fee).
+    let r = both(json!({"g": {}, "b": 1, "q": "x",
+        "kinder": [3, {"name": "A", "k": 3, "inner": {"w": "w"}}], "b2": 7}));
+    assert_eq!(codes(&r), ["/kinder/0 type", " check"]);
+    assert_eq!(r.data["b2"], json!(7));
+    assert_eq!(r.fees[0].amount.to_string(), "7.00");
+    // A nested group that is no object: its z defaults to 2 for the check of page zwei.
+    let r = both(json!({"g": {}, "b": 1, "q": "x", "kinder": [{"name": "A", "inner": 7}]}));
+    assert_eq!(codes(&r), ["/kinder/0/inner type"]);
+}
+
+#[test]
+fn a_bound_that_reads_its_own_field_sees_the_value() {
+    // max if(n > 10, 20, 100)
+    assert_eq!(codes(&both(json!({"b": 1, "q": "x", "n": 25}))), ["/n max"]);
+    assert_eq!(
+        codes(&both(json!({"b": 1, "q": "x", "n": 15}))),
+        Vec::<String>::new()
+    );
+    assert_eq!(codes(&both(json!({"b": 1, "q": "x", "n": 0}))), ["/n min"]);
 }
