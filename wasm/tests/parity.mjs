@@ -1,5 +1,5 @@
 // Parity of the browser runtime with the command line (SPEC section 8): for every form and
-// adaptation in forms/ (and wasm/tests/forms/), every validation case in tests/cases/validate/, every sample
+// adaptation in forms/ (and wasm/tests/forms/, core/src/validate/testdata/), every validation case in tests/cases/validate/, every sample
 // submission and generated ones (deterministic mutations of the samples), the JSON text of
 // `efa validate ART DATA --today D --lang L` must be byte for byte what the WASM module
 // gives under Node.
@@ -287,7 +287,11 @@ async function build(source, mayFail = false) {
 
 // The forms of the repository, and the test form of the page script (repeated groups,
 // computed values).
-const forms = [...walk(join(root, "forms")), ...walk(join(root, "wasm", "tests", "forms"))].filter((p) => p.endsWith(".form"));
+const forms = [
+  ...walk(join(root, "forms")),
+  ...walk(join(root, "wasm", "tests", "forms")),
+  ...walk(join(root, "core", "src", "validate", "testdata")),
+].filter((p) => p.endsWith(".form"));
 assert.ok(forms.length >= 3, "the forms in forms/");
 
 for (const source of forms) {
