@@ -558,8 +558,10 @@ impl<'t> Lower<'t> {
         let kind = match rule {
             Rule::p_label => PropKind::Label(self.text(it.next()?)?),
             Rule::p_hint => PropKind::Hint(self.text(it.next()?)?),
-            Rule::p_required => PropKind::Required,
-            Rule::p_required_when => PropKind::RequiredWhen(self.expr(it.next()?, 0).0),
+            Rule::p_required => match it.next() {
+                Some(condition) => PropKind::RequiredWhen(self.expr(condition, 0).0),
+                None => PropKind::Required,
+            },
             Rule::p_visible => PropKind::VisibleWhen(self.expr(it.next()?, 0).0),
             Rule::p_min => PropKind::Min(self.expr(it.next()?, 0).0),
             Rule::p_max => PropKind::Max(self.expr(it.next()?, 0).0),
