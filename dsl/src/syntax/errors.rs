@@ -154,11 +154,10 @@ fn expect_of(rule: Rule) -> Option<Expect> {
         }
         body_item | b_field | b_group | b_info | b_check | b_visible | b_hint | b_fim
         | kw_field | kw_group | kw_info | kw_check => Expect::BodyItem,
-        prop | p_label | p_hint | p_required | p_visible | p_min | p_max
-        | p_minlength | p_maxlength | p_pattern | p_default | p_value | p_prefill | p_fim
-        | p_accept | p_maxsize | kw_label | kw_required | kw_min | kw_max | kw_minlength
-        | kw_maxlength | kw_pattern | kw_default | kw_value | kw_prefill | kw_accept
-        | kw_maxsize => Expect::Prop,
+        prop | p_label | p_hint | p_required | p_visible | p_min | p_max | p_minlength
+        | p_maxlength | p_pattern | p_default | p_value | p_prefill | p_fim | p_accept
+        | p_maxsize | kw_label | kw_required | kw_min | kw_max | kw_minlength | kw_maxlength
+        | kw_pattern | kw_default | kw_value | kw_prefill | kw_accept | kw_maxsize => Expect::Prop,
         list_option | option_key | option_word => Expect::ListOption,
         id | dotted => Expect::Id,
         type_expr | type_name => Expect::TypeName,
