@@ -140,6 +140,13 @@ pub(crate) struct Limits {
     pub pattern: Option<Regex>,
 }
 
+impl Limits {
+    /// The bounds that are evaluated for each value.
+    fn exprs(&self) -> impl Iterator<Item = &RExpr> {
+        [self.min.expr(), self.max.expr()].into_iter().flatten()
+    }
+}
+
 /// A check of the usual kinds of limits that can only tell "keeps to them": when it
 /// says so, there is nothing to report; otherwise the value is checked in full. It
 /// never decides an error, so it cannot word one differently.
@@ -248,6 +255,26 @@ impl Bound {
     }
 }
 
+impl Node {
+    /// The expressions worked out when the walk reaches the node: its condition and, for
+    /// a field, `required when`, default and computed value (its bounds are in its
+    /// [`Limits`]).
+    fn exprs(&self) -> impl Iterator<Item = &RExpr> {
+        let (required_when, default, value) = match &self.kind {
+            NodeKind::Field {
+                required_when,
+                default,
+                value,
+                ..
+            } => (required_when.as_ref(), default.as_ref(), value.as_ref()),
+            _ => (None, None, None),
+        };
+        [self.visible.as_ref(), required_when, default, value]
+            .into_iter()
+            .flatten()
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Node {
     pub kind: NodeKind,
@@ -351,6 +378,17 @@ pub(crate) enum Read {
     Repeat(usize),
 }
 
+/// The index of a list of the model by its id (`usize::MAX` if there is none).
+fn list_index(model: &FormModel) -> impl Fn(&str) -> usize + '_ {
+    |id| {
+        model
+            .lists
+            .iter()
+            .position(|l| l.id == id)
+            .unwrap_or(usize::MAX)
+    }
+}
+
 impl Read {
     /// How to read a field of type `ty`; `list` gives the index of a list by id.
     fn of(ty: &FieldType, list: impl Fn(&str) -> usize) -> Read {
@@ -399,6 +437,17 @@ impl Child {
 }
 
 impl Container {
+    /// The position among the children of a submitted `key`: submissions usually list
+    /// keys in form order, so the child at `next` (after the last one found) is tried
+    /// before hashing. `None`: the container defines no such key.
+    #[inline]
+    pub fn position(&self, next: usize, key: &str) -> Option<usize> {
+        match self.packed.get(next) {
+            Some(c) if same_key(c.key(), key.as_bytes()) => Some(next),
+            _ => self.by_key.get(key).copied(),
+        }
+    }
+
     /// Marks the children that are always visible and take the submitted value (see
     /// [`Scope::template`]), and those that some expression reads.
     fn mark(&mut self, scopes: &[Scope], read: &[bool]) {
@@ -419,13 +468,7 @@ impl Container {
     /// Fills `packed` from `children`. Runs once the nodes are complete: the check
     /// bits come from the field's resolved expressions and limits.
     fn pack(&mut self, nodes: &[Node], model: &FormModel) {
-        let list = |id: &str| {
-            model
-                .lists
-                .iter()
-                .position(|l| l.id == id)
-                .unwrap_or(usize::MAX)
-        };
+        let list = list_index(model);
         let children = std::mem::take(&mut self.children);
         self.packed = Vec::with_capacity(children.len());
         for id in children {
@@ -461,7 +504,7 @@ impl Container {
                 }
             }
             let read = match &n.kind {
-                NodeKind::Field { field, .. } => Read::of(&field.ty, list),
+                NodeKind::Field { field, .. } => Read::of(&field.ty, &list),
                 NodeKind::Group {
                     child_scope: Some(scope),
                     ..
@@ -561,6 +604,12 @@ pub struct Form {
     pub(crate) keys: Vec<Keys>,
 }
 
+/// Whether two keys are equal; keys are short, and inline beats a call to `memcmp`.
+#[inline]
+pub(crate) fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// The keys a choice from a list accepts ([`crate::model::List::accepts`]), side by
 /// side for checking many values, compared by length first.
 #[derive(Debug)]
@@ -583,9 +632,7 @@ impl Keys {
     pub fn accepts(&self, key: &str) -> bool {
         match self {
             Keys::Any => !key.is_empty(),
-            Keys::Listed(keys) => keys
-                .iter()
-                .any(|k| k.len() == key.len() && k.bytes().zip(key.bytes()).all(|(a, b)| a == b)),
+            Keys::Listed(keys) => keys.iter().any(|k| same_key(k.as_bytes(), key.as_bytes())),
         }
     }
 }
@@ -818,13 +865,6 @@ impl Form {
                 order.push(id);
             }
         }
-        let list_index = |id: &str| {
-            model
-                .lists
-                .iter()
-                .position(|l| l.id == id)
-                .unwrap_or(usize::MAX)
-        };
         // The one-pass walk is for native builds: the browser runtime, whose size
         // counts, reads everything first, with the same results (the native/WASM
         // parity test compares the two ways on every case).
@@ -832,7 +872,7 @@ impl Form {
             None
         } else {
             linear(&nodes, &all_limits, &groups, |n| match &n.kind {
-                NodeKind::Field { field, .. } => Some(Read::of(&field.ty, list_index)),
+                NodeKind::Field { field, .. } => Some(Read::of(&field.ty, list_index(&model))),
                 _ => None,
             })
         };
@@ -1238,28 +1278,14 @@ fn linear(
     let mut reads = Vec::new();
     for (id, n) in nodes.iter().enumerate() {
         reads.clear();
-        if let Some(e) = &n.visible {
+        let bounds = match n.kind {
+            NodeKind::Field {
+                limits: Some(l), ..
+            } => limits.get(l),
+            _ => None,
+        };
+        for e in n.exprs().chain(bounds.into_iter().flat_map(Limits::exprs)) {
             collect_reads(e, &mut reads);
-        }
-        if let NodeKind::Field {
-            required_when,
-            default,
-            value,
-            limits: l,
-            ..
-        } = &n.kind
-        {
-            for e in [required_when.as_ref(), default.as_ref(), value.as_ref()]
-                .into_iter()
-                .flatten()
-            {
-                collect_reads(e, &mut reads);
-            }
-            if let Some(l) = l.and_then(|i| limits.get(i)) {
-                for e in [l.min.expr(), l.max.expr()].into_iter().flatten() {
-                    collect_reads(e, &mut reads);
-                }
-            }
         }
         for &(d, all) in &reads {
             if !(if all { end[d] < id } else { read_ok(d, id, id) }) {
@@ -1381,41 +1407,22 @@ fn read_nodes(
     groups: &HashMap<NodeId, Container>,
     fees: &[RExpr],
 ) -> Vec<bool> {
-    let mut reads = Vec::new();
-    for n in nodes {
-        if let Some(e) = &n.visible {
-            collect_reads(e, &mut reads);
-        }
-        if let NodeKind::Field {
-            required_when,
-            default,
-            value,
-            ..
-        } = &n.kind
-        {
-            for e in [required_when, default, value].into_iter().flatten() {
-                collect_reads(e, &mut reads);
-            }
-        }
-    }
-    for l in limits {
-        for e in [l.min.expr(), l.max.expr()].into_iter().flatten() {
-            collect_reads(e, &mut reads);
-        }
-    }
-    for c in std::iter::once(root).chain(groups.values()) {
-        for check in &c.checks {
-            collect_reads(&check.condition, &mut reads);
-        }
-    }
-    for e in fees {
-        collect_reads(e, &mut reads);
-    }
+    let checks = std::iter::once(root)
+        .chain(groups.values())
+        .flat_map(|c| c.checks.iter().map(|check| &check.condition));
+    let exprs = nodes
+        .iter()
+        .flat_map(Node::exprs)
+        .chain(limits.iter().flat_map(Limits::exprs))
+        .chain(checks)
+        .chain(fees);
     let mut read = vec![false; nodes.len()];
-    for (n, _) in reads {
-        if let Some(r) = read.get_mut(n) {
-            *r = true;
-        }
+    for e in exprs {
+        each_read(e, &mut |n, _| {
+            if let Some(r) = read.get_mut(n) {
+                *r = true;
+            }
+        });
     }
     read
 }

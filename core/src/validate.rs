@@ -9,7 +9,8 @@ use serde_json::{Map, Value as Json};
 
 use crate::eval::{Cell, Raw, Slot, State, VRef};
 use crate::form::{
-    check, Bound, Child, Container, DateBound, Form, Limits, NodeId, NodeKind, Quick, Read,
+    check, same_key, Bound, Child, Container, DateBound, Form, Limits, NodeId, NodeKind, Quick,
+    Read,
 };
 use crate::formats;
 use crate::messages::{message, message_lang, MsgArgs};
@@ -257,18 +258,11 @@ pub(crate) fn load<'d>(
     obj: &'d Map<String, Json>,
 ) {
     let container = form.container(group);
-    // Submissions usually list keys in form order: try the next child before hashing.
     let mut next = 0;
     for (key, json) in obj {
-        let pos = match container.packed.get(next) {
-            Some(c) if same_key(c.key(), key.as_bytes()) => next,
-            _ => match container.by_key.get(key) {
-                Some(&pos) => pos,
-                None => {
-                    st.unknown_keys = true;
-                    continue;
-                }
-            },
+        let Some(pos) = container.position(next, key) else {
+            st.unknown_keys = true;
+            continue;
         };
         let Some(child) = container.packed.get(pos) else {
             continue;
@@ -285,6 +279,18 @@ pub(crate) fn load<'d>(
             }
             Inner::None => {}
         }
+    }
+}
+
+/// Puts what reading a submitted value gave ([`read_value`]) into its slot.
+fn store<'d>(slot: &mut Slot<'d>, read: Result<Option<Cell<'d>>, ErrorCode>) {
+    match read {
+        Ok(None) => {}
+        Ok(Some(v)) => {
+            slot.raw = Raw::Given;
+            slot.value = Some(v);
+        }
+        Err(code) => slot.raw = Raw::Bad(code),
     }
 }
 
@@ -332,23 +338,11 @@ fn take<'d>(
         (read, json) => {
             let read = read_value(form, read, json, &mut st.owned);
             if let Some(slot) = st.slot_mut(inst, child.slot) {
-                match read {
-                    Ok(None) => {}
-                    Ok(Some(v)) => {
-                        slot.raw = Raw::Given;
-                        slot.value = Some(v);
-                    }
-                    Err(code) => slot.raw = Raw::Bad(code),
-                }
+                store(slot, read);
             }
             Inner::None
         }
     }
-}
-
-/// Whether two keys are equal; keys are short, and inline beats a call to `memcmp`.
-fn same_key(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Reads a submitted JSON value as a field's type: `Ok(None)` if absent.
@@ -520,30 +514,19 @@ pub(crate) fn decimal_json(d: Decimal, money: bool) -> Json {
     text.parse().map_or(Json::Null, Json::Number)
 }
 
-/// The JSON of a value of a field's type.
-pub(crate) fn value_json(ty: &FieldType, v: &Value) -> Json {
-    match v {
-        Value::Text(s) => Json::String(s.clone()),
-        Value::Number(d) => decimal_json(*d, matches!(ty, FieldType::Money)),
-        Value::Date(d) => Json::String(format_date(*d)),
-        Value::Bool(b) => Json::Bool(*b),
-        Value::List(l) => Json::Array(l.iter().cloned().map(Json::String).collect()),
-        Value::File(f) => serde_json::json!({
-            "name": f.name, "media_type": f.media_type, "size": f.size, "sha256": f.sha256,
-        }),
-    }
-}
-
 /// The JSON of a slot's value of a field's type.
 pub(crate) fn cell_json(st: &State<'_>, ty: &FieldType, c: &Cell<'_>) -> Json {
-    match c {
-        Cell::Text(s) => Json::String((*s).to_owned()),
+    match st.view(c) {
+        VRef::Text(s) => Json::String(s.to_owned()),
         // As a decimal's text: an integer's digits.
-        Cell::Int(i) => Json::Number((*i).into()),
-        Cell::Num(d) => decimal_json(*d, matches!(ty, FieldType::Money)),
-        Cell::Date(d) => Json::String(format_date(*d)),
-        Cell::Bool(b) => Json::Bool(*b),
-        Cell::Owned(i) => st.owned.get(*i).map_or(Json::Null, |v| value_json(ty, v)),
+        VRef::Int(i) => Json::Number(i.into()),
+        VRef::Num(d) => decimal_json(d, matches!(ty, FieldType::Money)),
+        VRef::Date(d) => Json::String(format_date(d)),
+        VRef::Bool(b) => Json::Bool(b),
+        VRef::List(l) => Json::Array(l.iter().cloned().map(Json::String).collect()),
+        VRef::File(f) => serde_json::json!({
+            "name": f.name, "media_type": f.media_type, "size": f.size, "sha256": f.sha256,
+        }),
     }
 }
 
@@ -693,20 +676,13 @@ impl<'a, 'd> Walk<'a, 'd> {
         entries: serde_json::map::Iter<'d>,
     ) -> (usize, bool) {
         let base = self.found.len();
-        let packed = &container.packed;
-        self.found.resize(base + packed.len(), None);
+        self.found.resize(base + container.packed.len(), None);
         let mut next = from;
         let mut unknown = false;
         for (key, json) in entries {
-            let pos = match packed.get(next) {
-                Some(c) if same_key(c.key(), key.as_bytes()) => next,
-                _ => match container.by_key.get(key) {
-                    Some(&pos) => pos,
-                    None => {
-                        unknown = true;
-                        continue;
-                    }
-                },
+            let Some(pos) = container.position(next, key) else {
+                unknown = true;
+                continue;
             };
             if let Some(slot) = self.found.get_mut(base + pos) {
                 *slot = Some(json);
@@ -766,14 +742,7 @@ impl<'a, 'd> Walk<'a, 'd> {
             let read = read_value(form, e.read, json, &mut self.st.owned);
             if let Some(slot) = self.st.slot_mut(inst, e.slot) {
                 slot.visible = true;
-                match read {
-                    Ok(Some(v)) => {
-                        slot.raw = Raw::Given;
-                        slot.value = Some(v);
-                    }
-                    Ok(None) => {}
-                    Err(code) => slot.raw = Raw::Bad(code),
-                }
+                store(slot, read);
             }
         }
     }

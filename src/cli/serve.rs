@@ -57,10 +57,12 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(_ctx: &mut Ctx, args: Args) -> Result<Status, Failure> {
-    let today = match args.today.as_deref() {
-        Some(day) => Some(super::today(Some(day))?),
-        None => None,
-    };
+    // Without --today each request takes its own day, so none is fixed here.
+    let today = args
+        .today
+        .as_deref()
+        .map(|day| super::today(Some(day)))
+        .transpose()?;
     let config = Config {
         dir: args.dir,
         host: args.host,
