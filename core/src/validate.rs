@@ -181,15 +181,13 @@ impl Form {
         let obj = data.as_object().unwrap_or(&EMPTY);
         // A form whose expressions only read what comes before them is worked out as
         // the walk goes; any other is read and evaluated completely first.
-        let fused = self.linear();
-        if !fused {
+        if !self.linear() {
             load(self, &mut st, None, 0, obj);
             st.evaluate(self);
         }
         let mut walk = Walk {
             form: self,
             st,
-            fused,
             build,
             found: Vec::new(),
             out: Report {
@@ -618,8 +616,6 @@ impl Data<'_> {
 struct Walk<'a, 'd> {
     form: &'a Form,
     st: State<'d>,
-    /// Whether slots are worked out as the walk goes ([`Form::linear`]).
-    fused: bool,
     /// Whether to build the accepted data (not needed by [`Form::errors`]).
     build: bool,
     /// Fused mode: the submitted values of the children of the containers being
@@ -661,7 +657,7 @@ impl<'a, 'd> Walk<'a, 'd> {
     /// Whether slots are worked out as the walk goes (never in the browser runtime:
     /// see [`Form::linear`]).
     fn fused(&self) -> bool {
-        cfg!(not(target_arch = "wasm32")) && self.fused
+        self.form.linear()
     }
 
     /// Fused mode: finds the submitted values of a container's children from position
